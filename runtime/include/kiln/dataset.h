@@ -1,0 +1,56 @@
+/* dataset.h - an in-memory labelled dataset and its loaders.
+ *
+ * A dataset holds n examples: float features laid out row-major as
+ * [n, example_size] and one int32 label per example. Errors are reported by
+ * returning NULL (or nonzero) and writing "SOURCE: reason" into err, which
+ * may be NULL; messages longer than err_len are truncated.
+ */
+#ifndef KILN_DATASET_H
+#define KILN_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kiln_dataset kiln_dataset;
+
+/* Loads an IDX image file (magic 0x00000803, unsigned bytes [n, rows, cols])
+ * and its IDX label file (magic 0x00000801, unsigned bytes [n]). Either file
+ * may be gzip-compressed. Each pixel byte p becomes p * scale + shift, e.g.
+ * scale = 1/255.0f, shift = 0 for inputs in [0, 1]. */
+KILN_API kiln_dataset *kiln_dataset_load_idx(const char *images_path,
+                                             const char *labels_path, float scale,
+                                             float shift, char *err, size_t err_len);
+
+/* Copies n examples from caller memory; source names the data in messages. */
+KILN_API kiln_dataset *kiln_dataset_create(const char *source, int64_t n,
+                                           int64_t example_size, const float *features,
+                                           const int32_t *labels, char *err,
+                                           size_t err_len);
+
+/* A new dataset holding copies of the first n examples (n is clamped to the size). */
+KILN_API kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n,
+                                           char *err, size_t err_len);
+
+KILN_API void kiln_dataset_free(kiln_dataset *dataset);
+
+KILN_API int64_t kiln_dataset_size(const kiln_dataset *dataset);
+KILN_API int64_t kiln_dataset_example_size(const kiln_dataset *dataset);
+/* Row-major [size, example_size]. */
+KILN_API const float *kiln_dataset_features(const kiln_dataset *dataset);
+KILN_API const int32_t *kiln_dataset_labels(const kiln_dataset *dataset);
+/* Returns 0 if every label lies in [0, num_classes); otherwise -1 and a
+ * message naming the first offending index and value. */
+KILN_API int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
+                                       char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_DATASET_H */

@@ -1,0 +1,52 @@
+/* report.h - what a training run measured, and its JSON form.
+ *
+ * Values that were not measured (e.g. test metrics without a test set) are
+ * NaN in the struct and null in JSON.
+ */
+#ifndef KILN_REPORT_H
+#define KILN_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kiln_epoch_stats {
+  int64_t epoch; /* 1-based */
+  double train_loss; /* mean of the epoch's step losses */
+  double test_loss;
+  double test_accuracy;
+} kiln_epoch_stats;
+
+typedef struct kiln_report {
+  char *model; /* owned copy of kiln_model::name */
+  double test_accuracy;
+  double test_loss;
+  double train_loss; /* mean over the last epoch's steps */
+  int64_t epochs;    /* epochs completed */
+  int64_t steps;     /* train steps completed */
+  int64_t batch_size;
+  uint64_t seed;
+  double train_seconds; /* batching + train steps only, evaluation excluded */
+  double images_per_second;
+  int64_t history_size;      /* entries in history */
+  kiln_epoch_stats *history; /* owned, one entry per completed epoch */
+} kiln_report;
+
+/* Releases what the report owns and zeroes it; safe on a zeroed report. */
+KILN_API void kiln_report_free(kiln_report *report);
+
+/* Writes the report as a JSON object to `path`, atomically: a reader sees
+ * either the previous file or the complete new one. Returns 0, or -1 with err. */
+KILN_API int kiln_report_write_json(const kiln_report *report, const char *path,
+                                    char *err, size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_REPORT_H */

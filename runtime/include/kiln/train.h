@@ -1,0 +1,69 @@
+/* train.h - the training loop and evaluation over a compiled model.
+ *
+ * Functions return 0 on success, or -1 with a message in err (which may be
+ * NULL; longer messages are truncated to err_len).
+ */
+#ifndef KILN_TRAIN_H
+#define KILN_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln/dataset.h"
+#include "kiln/export.h"
+#include "kiln/model.h"
+#include "kiln/report.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Model state must be aligned to this many bytes. */
+#define KILN_STATE_ALIGNMENT 64
+
+/* Allocates model->state_size bytes (at least one), zeroed and aligned to
+ * KILN_STATE_ALIGNMENT; NULL when out of memory. Free with kiln_state_free. */
+KILN_API void *kiln_state_alloc(const kiln_model *model);
+KILN_API void kiln_state_free(void *state);
+
+typedef struct kiln_train_options {
+  int64_t epochs;
+  int64_t batch_size;
+  uint64_t seed; /* initializes the parameters and orders the batches */
+  int shuffle;
+  int drop_remainder;
+  int64_t eval_batch_size; /* 0: batch_size */
+  int quiet;               /* nonzero: no progress lines on stderr */
+  int64_t log_every;       /* > 0: also a progress line every this many steps */
+  /* Caller-owned state (from kiln_state_alloc) to train in place, so that it
+   * can be saved or used for prediction afterwards; NULL: a private one. */
+  void *state;
+  int skip_init; /* with state: continue from its contents instead of init */
+} kiln_train_options;
+
+/* Fills the defaults: 1 epoch, batch 32, seed 0, shuffled, partial batch kept. */
+KILN_API void kiln_train_options_init(kiln_train_options *options);
+
+/* Trains `model` on `train` and, after each epoch, evaluates it on `test`
+ * (may be NULL). `report` is overwritten; release it with kiln_report_free
+ * even on failure, when it holds the epochs that completed. A non-finite
+ * training loss stops the run with an error. */
+KILN_API int kiln_train(const kiln_model *model, const kiln_train_options *options,
+                        const kiln_dataset *train, const kiln_dataset *test,
+                        kiln_report *report, char *err, size_t err_len);
+
+/* Evaluates `state` on `dataset` in batches of batch_size: *loss is the mean
+ * loss weighted by batch size, *accuracy the fraction whose argmax output is
+ * the label. If confusion is not NULL it receives, for C = output_size,
+ * counts in confusion[label * C + predicted] (C * C entries, zeroed first).
+ * loss, accuracy may be NULL. */
+KILN_API int kiln_evaluate(const kiln_model *model, const void *state,
+                           const kiln_dataset *dataset, int64_t batch_size, double *loss,
+                           double *accuracy, int64_t *confusion, char *err,
+                           size_t err_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KILN_TRAIN_H */

@@ -1,0 +1,17 @@
+//===- Evaluate.h - checks shared by training and evaluation ----*- C++ -*-===//
+#ifndef KILN_RUNTIME_EVALUATE_H
+#define KILN_RUNTIME_EVALUATE_H
+
+#include "kiln/dataset.h"
+#include "kiln/model.h"
+
+namespace kiln {
+
+/// True if the dataset's examples have the model's input size and its labels
+/// are valid class indices for the model's outputs; otherwise sets err.
+bool checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &dataset,
+                           char *err, size_t errLen);
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_EVALUATE_H

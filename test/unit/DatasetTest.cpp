@@ -1,0 +1,174 @@
+//===- DatasetTest.cpp - IDX loading and dataset checks --------------------===//
+
+#include "TestSupport.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+using namespace kiln::test;
+using ::testing::HasSubstr;
+
+namespace {
+
+class IdxLoaderTest : public ::testing::Test {
+protected:
+  // Three 2x2 images; label i belongs to image i.
+  const Bytes pixels = {0, 255, 51, 102, 1, 2, 3, 4, 10, 20, 30, 40};
+  const Bytes labels = {7, 0, 9};
+  ScratchDir scratch;
+  char err[512] = "";
+
+  DatasetPtr load(const std::string &images, const std::string &labelsPath,
+                  float scale = 1.0f, float shift = 0.0f) {
+    return DatasetPtr(kiln_dataset_load_idx(images.c_str(), labelsPath.c_str(), scale,
+                                            shift, err, sizeof(err)));
+  }
+
+  void expectLoadedValues(const kiln_dataset *dataset, float scale, float shift) {
+    ASSERT_NE(dataset, nullptr) << err;
+    ASSERT_EQ(kiln_dataset_size(dataset), 3);
+    ASSERT_EQ(kiln_dataset_example_size(dataset), 4);
+    for (size_t i = 0; i < pixels.size(); ++i)
+      EXPECT_FLOAT_EQ(kiln_dataset_features(dataset)[i], pixels[i] * scale + shift)
+          << "pixel " << i;
+    for (size_t i = 0; i < labels.size(); ++i)
+      EXPECT_EQ(kiln_dataset_labels(dataset)[i], labels[i]);
+  }
+};
+
+TEST_F(IdxLoaderTest, LoadsPlainFilesWithScale) {
+  writeFile(scratch.path("images"), idxImages(3, 2, 2, pixels));
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  DatasetPtr dataset = load(scratch.path("images"), scratch.path("labels"), 1 / 255.0f);
+  expectLoadedValues(dataset.get(), 1 / 255.0f, 0.0f);
+}
+
+TEST_F(IdxLoaderTest, LoadsGzipFilesWithScaleAndShift) {
+  writeGzipFile(scratch.path("images.gz"), idxImages(3, 2, 2, pixels));
+  writeGzipFile(scratch.path("labels.gz"), idxLabels(labels));
+  DatasetPtr dataset =
+      load(scratch.path("images.gz"), scratch.path("labels.gz"), 2.0f, -1.0f);
+  expectLoadedValues(dataset.get(), 2.0f, -1.0f);
+}
+
+TEST_F(IdxLoaderTest, ReportsTruncatedPixelData) {
+  Bytes file = idxImages(3, 2, 2, pixels);
+  file.resize(file.size() - 7);
+  writeFile(scratch.path("short"), file);
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("short"), scratch.path("labels")), nullptr);
+  EXPECT_EQ(std::string(err), scratch.path("short") +
+                                  ": truncated: expected 12 bytes of pixel data, found 5");
+}
+
+TEST_F(IdxLoaderTest, ReportsTruncatedGzipData) {
+  Bytes file = idxImages(3, 2, 2, pixels);
+  file.resize(file.size() - 7);
+  writeGzipFile(scratch.path("short.gz"), file);
+  writeGzipFile(scratch.path("labels.gz"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("short.gz"), scratch.path("labels.gz")), nullptr);
+  EXPECT_EQ(std::string(err),
+            scratch.path("short.gz") +
+                ": truncated: expected 12 bytes of pixel data, found 5");
+}
+
+TEST_F(IdxLoaderTest, ReportsTruncatedGzipStream) {
+  Bytes plain = idxImages(3, 2, 2, pixels);
+  writeGzipFile(scratch.path("full.gz"), plain);
+  // Cut the compressed stream itself, as an interrupted download would.
+  std::FILE *file = std::fopen(scratch.path("full.gz").c_str(), "rb");
+  ASSERT_NE(file, nullptr);
+  Bytes compressed(4096);
+  compressed.resize(std::fread(compressed.data(), 1, compressed.size(), file));
+  std::fclose(file);
+  compressed.resize(compressed.size() / 2);
+  writeFile(scratch.path("cut.gz"), compressed);
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("cut.gz"), scratch.path("labels")), nullptr);
+  EXPECT_THAT(err, HasSubstr(scratch.path("cut.gz") + ": "));
+}
+
+TEST_F(IdxLoaderTest, ReportsTruncatedHeader) {
+  writeFile(scratch.path("images"), {0, 0, 8, 3, 0, 0});
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("images"), scratch.path("labels")), nullptr);
+  EXPECT_EQ(std::string(err), scratch.path("images") +
+                                  ": truncated: expected a 16-byte IDX header, found 6");
+}
+
+TEST_F(IdxLoaderTest, RejectsLabelFileAsImages) {
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("labels"), scratch.path("labels")), nullptr);
+  EXPECT_EQ(std::string(err),
+            scratch.path("labels") +
+                ": not an IDX image file: magic 0x00000801, expected 0x00000803");
+}
+
+TEST_F(IdxLoaderTest, RejectsNonIdxFile) {
+  const std::string text = "label,pixel0\n1,2\n";
+  writeFile(scratch.path("data.csv"), Bytes(text.begin(), text.end()));
+  writeFile(scratch.path("images"), idxImages(3, 2, 2, pixels));
+  EXPECT_EQ(load(scratch.path("images"), scratch.path("data.csv")), nullptr);
+  EXPECT_THAT(err, HasSubstr(scratch.path("data.csv") + ": not an IDX label file"));
+}
+
+TEST_F(IdxLoaderTest, ReportsCountMismatch) {
+  writeFile(scratch.path("images"), idxImages(3, 2, 2, pixels));
+  writeFile(scratch.path("labels"), idxLabels({1, 2}));
+  EXPECT_EQ(load(scratch.path("images"), scratch.path("labels")), nullptr);
+  EXPECT_EQ(std::string(err), scratch.path("labels") + ": has 2 labels but " +
+                                  scratch.path("images") + " has 3 images");
+}
+
+TEST_F(IdxLoaderTest, RejectsMoreThanInt32MaxItems) {
+  writeFile(scratch.path("images"), idxImages(0x80000000u, 28, 28, {}));
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("images"), scratch.path("labels")), nullptr);
+  EXPECT_THAT(err, HasSubstr(scratch.path("images") + ": too many items: 2147483648"));
+}
+
+TEST_F(IdxLoaderTest, ReportsMissingFileByNameAndReason) {
+  writeFile(scratch.path("labels"), idxLabels(labels));
+  EXPECT_EQ(load(scratch.path("absent.gz"), scratch.path("labels")), nullptr);
+  EXPECT_EQ(std::string(err),
+            scratch.path("absent.gz") + ": cannot open: No such file or directory");
+}
+
+TEST(DatasetTest, CreateCopiesAndSubsetKeepsThePrefix) {
+  const float features[] = {1, 2, 3, 4, 5, 6};
+  const int32_t labels[] = {0, 1, 2};
+  DatasetPtr dataset(kiln_dataset_create("mem", 3, 2, features, labels, nullptr, 0));
+  ASSERT_NE(dataset, nullptr);
+  DatasetPtr subset(kiln_dataset_subset(dataset.get(), 2, nullptr, 0));
+  ASSERT_NE(subset, nullptr);
+  EXPECT_EQ(kiln_dataset_size(subset.get()), 2);
+  EXPECT_EQ(kiln_dataset_example_size(subset.get()), 2);
+  EXPECT_EQ(std::vector<float>(kiln_dataset_features(subset.get()),
+                               kiln_dataset_features(subset.get()) + 4),
+            std::vector<float>(features, features + 4));
+  EXPECT_EQ(kiln_dataset_labels(subset.get())[1], 1);
+  DatasetPtr clamped(kiln_dataset_subset(dataset.get(), 100, nullptr, 0));
+  EXPECT_EQ(kiln_dataset_size(clamped.get()), 3);
+}
+
+TEST(DatasetTest, CheckLabelsNamesIndexAndValue) {
+  const float features[] = {0, 0, 0};
+  const int32_t labels[] = {1, 9, -1};
+  DatasetPtr dataset(kiln_dataset_create("train-labels", 3, 1, features, labels,
+                                         nullptr, 0));
+  char err[256] = "";
+  EXPECT_EQ(kiln_dataset_check_labels(dataset.get(), 10, err, sizeof(err)), -1);
+  EXPECT_STREQ(err, "train-labels: label at index 2 is -1, expected 0..9 for 10 classes");
+  EXPECT_EQ(kiln_dataset_check_labels(dataset.get(), 5, err, sizeof(err)), -1);
+  EXPECT_THAT(err, HasSubstr("label at index 1 is 9"));
+}
+
+TEST(DatasetTest, LongErrorsAreTruncatedNotOverflowed) {
+  char err[8];
+  EXPECT_EQ(kiln_dataset_create("a-long-source-name", 1, 0, nullptr, nullptr, err,
+                                sizeof(err)),
+            nullptr);
+  EXPECT_STREQ(err, "a-long-");
+}
+
+} // namespace
