@@ -1,0 +1,355 @@
+//===- GenerateTraining.cpp - init/train_step/evaluate/predict -----------===//
+//
+// Turns the user's forward function into the functions a training run
+// calls. See the pass description in Transforms/Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "Autodiff/Optimizers.h"
+#include "Autodiff/ReverseMode.h"
+#include "Kiln/IR/KilnModel.h"
+#include "Kiln/IR/KilnOps.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_GENERATETRAINING
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// One entry of the training state, in the order of @init's results.
+struct StateEntry {
+  std::string name;
+  Type type;
+};
+
+/// The roles of @forward's arguments, by position.
+struct ForwardArgs {
+  SmallVector<unsigned> inputs, labels, params;
+};
+
+FailureOr<ForwardArgs> classifyArguments(func::FuncOp forward) {
+  ForwardArgs args;
+  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i) {
+    if (forward.getArgAttr(i, model::kInputAttr))
+      args.inputs.push_back(i);
+    else if (forward.getArgAttr(i, model::kLabelAttr))
+      args.labels.push_back(i);
+    else if (forward.getArgAttr(i, model::kParamAttr))
+      args.params.push_back(i);
+    else
+      return forward.emitError("argument #")
+             << i << " of @forward is not an input, label or parameter";
+  }
+  if (args.params.empty())
+    return forward.emitError("the model has no parameters to train");
+  return args;
+}
+
+StringRef nameOf(func::FuncOp func, unsigned arg) {
+  for (StringRef attr :
+       {model::kInputAttr, model::kLabelAttr, model::kParamAttr})
+    if (auto name = func.getArgAttrOfType<StringAttr>(arg, attr))
+      return name.getValue();
+  return "";
+}
+
+class GenerateTrainingPass
+    : public kiln::impl::GenerateTrainingBase<GenerateTrainingPass> {
+public:
+  void runOnOperation() override;
+
+private:
+  /// Creates an empty function with an entry block at the module's end.
+  func::FuncOp createFunction(StringRef name, TypeRange args,
+                              TypeRange results, Location loc);
+  /// Clones @forward's body (without its return) into `builder`, with
+  /// `mapping` already giving the new values of @forward's arguments.
+  void cloneBody(OpBuilder &builder, IRMapping &mapping,
+                 ArrayRef<Operation *> ops);
+
+  LogicalResult buildInit(ArrayRef<StateEntry> state, unsigned numParams);
+  LogicalResult buildTrainStep(ArrayRef<StateEntry> state,
+                               const Optimizer &optimizer);
+  void buildEvaluate();
+  LogicalResult buildPredict();
+
+  func::FuncOp forward;
+  ForwardArgs args;
+};
+
+} // namespace
+
+func::FuncOp GenerateTrainingPass::createFunction(StringRef name,
+                                                  TypeRange argTypes,
+                                                  TypeRange resultTypes,
+                                                  Location loc) {
+  ModuleOp module = getOperation();
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto type = builder.getFunctionType(argTypes, resultTypes);
+  auto func = func::FuncOp::create(builder, loc, name, type);
+  func.addEntryBlock();
+  return func;
+}
+
+void GenerateTrainingPass::cloneBody(OpBuilder &builder, IRMapping &mapping,
+                                     ArrayRef<Operation *> ops) {
+  for (Operation *op : ops)
+    builder.clone(*op, mapping);
+}
+
+/// The ops of @forward's body without its terminator.
+static SmallVector<Operation *> bodyOps(func::FuncOp func) {
+  SmallVector<Operation *> ops;
+  for (Operation &op : func.getBody().front().without_terminator())
+    ops.push_back(&op);
+  return ops;
+}
+
+static Value forwardResult(func::FuncOp forward, unsigned index) {
+  return forward.getBody().front().getTerminator()->getOperand(index);
+}
+
+LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
+                                              unsigned numParams) {
+  Location loc = forward.getLoc();
+  SmallVector<Type> types;
+  for (const StateEntry &entry : state)
+    types.push_back(entry.type);
+  OpBuilder b(&getContext());
+  func::FuncOp init = createFunction(model::kInitFunc, {b.getI64Type()},
+                                     types, loc);
+  b.setInsertionPointToStart(&init.getBody().front());
+  Value seed = init.getArgument(0);
+
+  SmallVector<Value> values;
+  for (auto [index, entry] : llvm::enumerate(state)) {
+    auto type = cast<RankedTensorType>(entry.type);
+    if (entry.name == model::kStepState) {
+      values.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>{0})));
+      continue;
+    }
+    if (index >= numParams) { // optimizer slots start at zero
+      values.push_back(ConstantOp::create(b, loc, type, 0.0f));
+      continue;
+    }
+    unsigned arg = args.params[index];
+    Location paramLoc = forward.getArgument(arg).getLoc();
+    auto spec = forward.getArgAttrOfType<DictionaryAttr>(arg, model::kInitAttr);
+    auto kind = spec ? spec.getAs<StringAttr>("kind") : StringAttr();
+    auto number = [&](StringRef key) -> FloatAttr {
+      return spec.getAs<FloatAttr>(key);
+    };
+    auto stream = b.getI64IntegerAttr(index);
+    if (kind && kind == "uniform" && number("low") && number("high")) {
+      values.push_back(RandomUniformOp::create(
+          b, paramLoc, type, seed, stream, b.getF32FloatAttr(
+              number("low").getValueAsDouble()),
+          b.getF32FloatAttr(number("high").getValueAsDouble())));
+    } else if (kind && kind == "normal" && number("mean") &&
+               number("stddev")) {
+      values.push_back(RandomNormalOp::create(
+          b, paramLoc, type, seed, stream,
+          b.getF32FloatAttr(number("mean").getValueAsDouble()),
+          b.getF32FloatAttr(number("stddev").getValueAsDouble())));
+    } else if (kind && kind == "constant" && number("value")) {
+      values.push_back(ConstantOp::create(
+          b, paramLoc, type, (float)number("value").getValueAsDouble()));
+    } else {
+      return emitError(paramLoc, "parameter '")
+             << entry.name << "' has no valid kiln.init initializer";
+    }
+  }
+  func::ReturnOp::create(b, loc, values);
+  for (auto [i, entry] : llvm::enumerate(state))
+    init.setResultAttr(i, model::kStateAttr, b.getStringAttr(entry.name));
+  return success();
+}
+
+LogicalResult
+GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
+                                     const Optimizer &optimizer) {
+  Location loc = forward.getLoc();
+  OpBuilder b(&getContext());
+  SmallVector<Type> argTypes, resultTypes;
+  for (const StateEntry &entry : state)
+    argTypes.push_back(entry.type);
+  for (unsigned i : llvm::concat<unsigned>(args.inputs, args.labels))
+    argTypes.push_back(forward.getArgument(i).getType());
+  resultTypes.push_back(forwardResult(forward, 0).getType());
+  for (const StateEntry &entry : state)
+    resultTypes.push_back(entry.type);
+
+  func::FuncOp step = createFunction(model::kTrainStepFunc, argTypes,
+                                     resultTypes, loc);
+  Block &body = step.getBody().front();
+  b.setInsertionPointToStart(&body);
+
+  // State arguments come first, in the order of `state`: params, slots, step.
+  unsigned numParams = args.params.size();
+  IRMapping mapping;
+  SmallVector<Value> params;
+  for (auto [k, arg] : llvm::enumerate(args.params)) {
+    mapping.map(forward.getArgument(arg), step.getArgument(k));
+    params.push_back(step.getArgument(k));
+  }
+  unsigned next = state.size();
+  for (unsigned i : llvm::concat<unsigned>(args.inputs, args.labels)) {
+    mapping.map(forward.getArgument(i), step.getArgument(next));
+    step.setArgAttrs(next, forward.getArgAttrDict(i));
+    ++next;
+  }
+  cloneBody(b, mapping, bodyOps(forward));
+  Value loss = mapping.lookup(forwardResult(forward, 0));
+
+  auto gradients = buildGradients(b, body, loss, params);
+  if (failed(gradients))
+    return failure();
+
+  // Step counter: the update below is step number `step + 1`.
+  Value oldStep = step.getArgument(state.size() - 1);
+  Value count = tensor::ExtractOp::create(b, loc, oldStep, ValueRange{});
+  Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
+  Value newCount = arith::AddIOp::create(b, loc, count, one);
+  Value newStep = tensor::FromElementsOp::create(
+      b, loc, oldStep.getType(), ValueRange{newCount});
+
+  Value learningRate = optimizer.buildLearningRate(b, loc);
+  unsigned slotsPerParam = optimizer.slotNames().size();
+  SmallVector<Value> newParams, newSlots;
+  for (unsigned k = 0; k < numParams; ++k) {
+    ValueRange slots = step.getArguments().slice(
+        numParams + k * slotsPerParam, slotsPerParam);
+    ParameterUpdate update = optimizer.buildUpdate(
+        b, params[k].getLoc(), params[k], (*gradients)[k], slots,
+        learningRate);
+    newParams.push_back(update.parameter);
+    llvm::append_range(newSlots, update.slots);
+  }
+
+  SmallVector<Value> results{loss};
+  llvm::append_range(results, newParams);
+  llvm::append_range(results, newSlots);
+  results.push_back(newStep);
+  func::ReturnOp::create(b, loc, results);
+
+  step.setResultAttr(0, model::kResultAttr, b.getStringAttr("loss"));
+  for (auto [i, entry] : llvm::enumerate(state)) {
+    step.setArgAttr(i, model::kStateAttr, b.getStringAttr(entry.name));
+    step.setResultAttr(i + 1, model::kStateAttr, b.getStringAttr(entry.name));
+  }
+  return success();
+}
+
+void GenerateTrainingPass::buildEvaluate() {
+  // @evaluate is @forward with parameters moved first, as in @predict.
+  OpBuilder b(&getContext());
+  SmallVector<unsigned> order(args.params);
+  llvm::append_range(order, args.inputs);
+  llvm::append_range(order, args.labels);
+  SmallVector<Type> argTypes;
+  for (unsigned i : order)
+    argTypes.push_back(forward.getArgument(i).getType());
+  func::FuncOp eval =
+      createFunction(model::kEvaluateFunc, argTypes,
+                     forward.getFunctionType().getResults(), forward.getLoc());
+  b.setInsertionPointToStart(&eval.getBody().front());
+  IRMapping mapping;
+  for (auto [k, i] : llvm::enumerate(order)) {
+    mapping.map(forward.getArgument(i), eval.getArgument(k));
+    eval.setArgAttrs(k, forward.getArgAttrDict(i));
+    eval.removeArgAttr(k, model::kInitAttr);
+  }
+  cloneBody(b, mapping, bodyOps(forward));
+  SmallVector<Value> results{mapping.lookup(forwardResult(forward, 0)),
+                             mapping.lookup(forwardResult(forward, 1))};
+  func::ReturnOp::create(b, forward.getLoc(), results);
+  for (unsigned r = 0; r < 2; ++r)
+    eval.setResultAttrs(r, forward.getResultAttrDict(r));
+}
+
+LogicalResult GenerateTrainingPass::buildPredict() {
+  Value output = forwardResult(forward, 1);
+  // Keep only the ops the output is computed from.
+  DenseSet<Value> wanted{output};
+  SmallVector<Operation *> kept;
+  for (Operation *op : llvm::reverse(bodyOps(forward))) {
+    if (llvm::none_of(op->getResults(),
+                      [&](Value v) { return wanted.contains(v); }))
+      continue;
+    kept.push_back(op);
+    wanted.insert(op->operand_begin(), op->operand_end());
+  }
+  std::reverse(kept.begin(), kept.end());
+  for (unsigned label : args.labels)
+    if (wanted.contains(forward.getArgument(label)))
+      return emitError(forward.getArgument(label).getLoc(), "output '")
+             << nameOf(forward, label) << "' must not depend on the label";
+
+  OpBuilder b(&getContext());
+  SmallVector<unsigned> order(args.params);
+  llvm::append_range(order, args.inputs);
+  SmallVector<Type> argTypes;
+  for (unsigned i : order)
+    argTypes.push_back(forward.getArgument(i).getType());
+  func::FuncOp predict = createFunction(model::kPredictFunc, argTypes,
+                                        {output.getType()}, forward.getLoc());
+  b.setInsertionPointToStart(&predict.getBody().front());
+  IRMapping mapping;
+  for (auto [k, i] : llvm::enumerate(order)) {
+    mapping.map(forward.getArgument(i), predict.getArgument(k));
+    predict.setArgAttrs(k, forward.getArgAttrDict(i));
+    predict.removeArgAttr(k, model::kInitAttr);
+  }
+  cloneBody(b, mapping, kept);
+  func::ReturnOp::create(b, forward.getLoc(), mapping.lookup(output));
+  predict.setResultAttrs(0, forward.getResultAttrDict(1));
+  return success();
+}
+
+void GenerateTrainingPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  forward = module.lookupSymbol<func::FuncOp>(model::kForwardFunc);
+  if (!forward) {
+    module.emitError("no @forward function to train");
+    return signalPassFailure();
+  }
+  if (forward.getNumResults() != 2) {
+    forward.emitError("@forward must return (loss, output)");
+    return signalPassFailure();
+  }
+  auto classified = classifyArguments(forward);
+  auto optimizer = Optimizer::fromAttr(
+      module->getAttrOfType<DictionaryAttr>(model::kOptimizerAttr),
+      forward.getLoc());
+  if (failed(classified) || failed(optimizer))
+    return signalPassFailure();
+  args = *classified;
+
+  // Training state: parameters, then their optimizer slots, then the step.
+  SmallVector<StateEntry> state;
+  for (unsigned i : args.params)
+    state.push_back({nameOf(forward, i).str(), forward.getArgument(i).getType()});
+  for (unsigned i : args.params)
+    for (const std::string &slot : optimizer->slotNames())
+      state.push_back({(nameOf(forward, i) + "/" + slot).str(),
+                       forward.getArgument(i).getType()});
+  state.push_back({model::kStepState.str(),
+                   RankedTensorType::get({}, IntegerType::get(&getContext(), 64))});
+
+  if (failed(buildInit(state, args.params.size())) ||
+      failed(buildTrainStep(state, *optimizer)) || failed(buildPredict()))
+    return signalPassFailure();
+  buildEvaluate();
+  forward.erase();
+}

@@ -1,0 +1,149 @@
+//===- LossesToLinalg.cpp - Lower losses and their gradients -------------===//
+#include "Conversion/KilnToLinalg/LinalgBuilders.h"
+#include "Conversion/KilnToLinalg/Patterns.h"
+#include "Kiln/IR/KilnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Per-row maximum and sum of exp(logit - maximum) of [N, C] logits.
+struct SoftmaxRowStats {
+  Value max, sumExp;
+};
+
+/// A generic over [N, C] (reduction over C) reading `inputs` (each either
+/// [N, C] or [N]) into a zero-initialized [N] accumulator.
+Value buildRowReduction(OpBuilder &b, Location loc, Value logits,
+                        ValueRange inputs, BodyBuilder body) {
+  MLIRContext *context = b.getContext();
+  AffineExpr n, c;
+  bindDims(context, n, c);
+  auto full = AffineMap::get(2, 0, {n, c}, context);
+  auto row = AffineMap::get(2, 0, {n}, context);
+  SmallVector<AffineMap> maps;
+  for (Value input : inputs)
+    maps.push_back(cast<RankedTensorType>(input.getType()).getRank() == 2
+                       ? full
+                       : row);
+  maps.push_back(row);
+  auto logitsType = cast<RankedTensorType>(logits.getType());
+  auto rowType = RankedTensorType::get({logitsType.getDimSize(0)},
+                                       logitsType.getElementType());
+  Value init = buildFilled(b, loc, rowType,
+                           {tensor::getMixedSize(b, loc, logits, 0)}, 0.0f);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{rowType}, inputs, ValueRange{init}, maps,
+             {utils::IteratorType::parallel, utils::IteratorType::reduction},
+             [&](OpBuilder &nested, Location l, ValueRange args) {
+               linalg::YieldOp::create(nested, l, body(nested, l, args));
+             })
+      .getResult(0);
+}
+
+SoftmaxRowStats buildSoftmaxRowStats(OpBuilder &b, Location loc,
+                                     Value logits) {
+  Value max = buildReduction(
+      b, loc, logits, {1}, -std::numeric_limits<float>::infinity(),
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        return arith::MaximumFOp::create(nb, l, args[0], args[1]);
+      });
+  Value sumExp = buildRowReduction(
+      b, loc, logits, ValueRange{logits, max},
+      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
+        Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
+        Value e = math::ExpOp::create(nb, l, shifted);
+        return arith::AddFOp::create(nb, l, args[2], e);
+      });
+  return {max, sumExp};
+}
+
+/// True in a generic over [N, C] when the class index equals the label.
+Value isLabelClass(OpBuilder &b, Location loc, Value label) {
+  Value classIndex = linalg::IndexOp::create(b, loc, 1);
+  Value labelIndex =
+      arith::IndexCastOp::create(b, loc, b.getIndexType(), label);
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, classIndex,
+                               labelIndex);
+}
+
+struct LowerSoftmaxCrossEntropy : OpRewritePattern<SoftmaxCrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxCrossEntropyOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value logits = op.getLogits();
+    SoftmaxRowStats stats = buildSoftmaxRowStats(rewriter, loc, logits);
+    Value picked = buildRowReduction(
+        rewriter, loc, logits, ValueRange{logits, op.getLabels()},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value chosen = arith::SelectOp::create(
+              b, l, isLabelClass(b, l, args[1]), args[0], buildF32(b, l, 0));
+          return arith::AddFOp::create(b, l, args[2], chosen);
+        });
+    // loss[n] = log(sum exp(l - max)) + max - l[label].
+    Value loss = buildElementwise(
+        rewriter, loc, op.getType(),
+        {tensor::getMixedSize(rewriter, loc, logits, 0)},
+        ValueRange{stats.sumExp, stats.max, picked},
+        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value logSum = math::LogOp::create(b, l, args[0]);
+          Value shifted = arith::AddFOp::create(b, l, logSum, args[1]);
+          return arith::SubFOp::create(b, l, shifted, args[2]);
+        });
+    rewriter.replaceOp(op, loss);
+    return success();
+  }
+};
+
+struct LowerSoftmaxCrossEntropyGrad
+    : OpRewritePattern<SoftmaxCrossEntropyGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftmaxCrossEntropyGradOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value logits = op.getLogits();
+    SoftmaxRowStats stats = buildSoftmaxRowStats(rewriter, loc, logits);
+    AffineExpr n, c;
+    bindDims(context, n, c);
+    auto full = AffineMap::get(2, 0, {n, c}, context);
+    auto row = AffineMap::get(2, 0, {n}, context);
+    Value init = buildEmpty(rewriter, loc, op.getType(),
+                            tensor::getMixedSizes(rewriter, loc, logits));
+    // d logits = (softmax - one_hot(label)) * dloss[n].
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{op.getType()},
+        ValueRange{logits, op.getLabels(), stats.max, stats.sumExp,
+                   op.getDloss()},
+        ValueRange{init}, SmallVector<AffineMap>{full, row, row, row, row, full},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel},
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value shifted = arith::SubFOp::create(b, l, args[0], args[2]);
+          Value p = arith::DivFOp::create(
+              b, l, math::ExpOp::create(b, l, shifted), args[3]);
+          Value oneHot = arith::SelectOp::create(
+              b, l, isLabelClass(b, l, args[1]), buildF32(b, l, 1),
+              buildF32(b, l, 0));
+          Value diff = arith::SubFOp::create(b, l, p, oneHot);
+          linalg::YieldOp::create(
+              b, l, ValueRange{arith::MulFOp::create(b, l, diff, args[4])});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void kiln::populateLossLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerSoftmaxCrossEntropy, LowerSoftmaxCrossEntropyGrad>(
+      patterns.getContext());
+}

@@ -1,0 +1,74 @@
+//===- Pipelines.cpp - Named pass pipelines of the Kiln compiler ---------===//
+#include "Pipelines/Pipelines.h"
+
+#include "Transforms/Passes.h"
+
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln {
+
+/// Upstream passes are named in textual pipelines, so they must be in the
+/// registry before any pipeline is parsed.
+static void registerPassesOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mlir::registerAllPasses();
+    registerKilnPasses();
+  });
+}
+
+static LogicalResult addPipeline(OpPassManager &pm, StringRef pipeline) {
+  registerPassesOnce();
+  return parsePassPipeline(pipeline, pm, llvm::errs());
+}
+
+LogicalResult addTrainingPasses(OpPassManager &pm) {
+  return addPipeline(pm, "kiln-generate-training,canonicalize,cse");
+}
+
+LogicalResult addLinalgPasses(OpPassManager &pm) {
+  return addPipeline(pm, "kiln-to-linalg,canonicalize,cse");
+}
+
+LogicalResult addCpuLoweringPasses(OpPassManager &pm) {
+  // The state ABI comes first so bufferization sees the in-place contract
+  // (restrict/writable views of the state) of every function.
+  return addPipeline(
+      pm,
+      "kiln-state-abi,canonicalize,"
+      "linalg-fuse-elementwise-ops,eliminate-empty-tensors,canonicalize,cse,"
+      "one-shot-bufferize{bufferize-function-boundaries "
+      "function-boundary-type-conversion=identity-layout-map},"
+      "buffer-deallocation-pipeline,canonicalize,"
+      "convert-linalg-to-loops,convert-bufferization-to-memref,"
+      "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
+      "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
+      "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+      "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface");
+}
+
+void registerKilnPipelines() {
+  registerPassesOnce();
+  PassPipelineRegistration<>(
+      "kiln-cpu-pipeline",
+      "Training functions in the kiln dialect to the LLVM dialect (CPU)",
+      [](OpPassManager &pm) {
+        (void)addLinalgPasses(pm);
+        (void)addCpuLoweringPasses(pm);
+      });
+  PassPipelineRegistration<>(
+      "kiln-train-pipeline",
+      "@forward in the kiln dialect to the LLVM dialect (CPU)",
+      [](OpPassManager &pm) {
+        (void)addTrainingPasses(pm);
+        (void)addLinalgPasses(pm);
+        (void)addCpuLoweringPasses(pm);
+      });
+}
+
+} // namespace kiln

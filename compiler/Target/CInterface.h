@@ -1,0 +1,60 @@
+//===- CInterface.h - The C functions of a compiled model ----------------===//
+//
+// Every `<model>_<fn>_impl` function carries `kiln.c_roles`: one entry per
+// buffer/scalar argument saying what it is. From that one description the
+// C wrappers (EmitCInterface) and the header (HeaderWriter) are derived, so
+// they cannot disagree.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TARGET_CINTERFACE_H
+#define KILN_TARGET_CINTERFACE_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <string>
+
+namespace kiln {
+
+inline constexpr llvm::StringLiteral kCInterfaceRolesAttr = "kiln.c_roles";
+/// Name of the State role of functions that update the state (init,
+/// train_step); functions that only read it use kConstStateName.
+inline constexpr llvm::StringLiteral kMutableStateName = "state";
+inline constexpr llvm::StringLiteral kConstStateName = "const_state";
+
+/// What an impl argument is. State is the flat state buffer; Input/Label
+/// are batch buffers the caller reads from; Output/Loss are written.
+enum class CRole { State, Input, Label, Output, Loss, Scalar };
+
+mlir::DictionaryAttr abiRole(mlir::Builder &b, CRole role, llvm::StringRef name,
+                             llvm::ArrayRef<int64_t> shape);
+
+std::string implFunctionName(llvm::StringRef model, llvm::StringRef function);
+
+/// One impl argument as read back from `kiln.c_roles`.
+struct CArgument {
+  CRole role;
+  std::string name;
+  llvm::SmallVector<int64_t> shape; // ShapedType::kDynamic for the batch
+};
+
+/// The public C function derived from an impl: parameters are the state,
+/// the inputs and labels, `batch` when any buffer has a batch dimension,
+/// the outputs, then scalars; a Loss argument becomes the float result.
+struct CFunction {
+  std::string name;     // <model>_<fn>
+  llvm::SmallVector<CArgument> arguments; // in impl order
+  bool hasBatch = false;
+  bool returnsLoss = false;
+  bool writesState = false; // init and train_step
+};
+
+mlir::FailureOr<CFunction> describeCFunction(llvm::StringRef implName,
+                                             mlir::ArrayAttr roles);
+
+/// The C parameter list, e.g. "void *state, const float *x, int64_t batch".
+std::string formatCParameters(const CFunction &function);
+
+} // namespace kiln
+
+#endif // KILN_TARGET_CINTERFACE_H

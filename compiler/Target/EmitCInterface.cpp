@@ -1,0 +1,160 @@
+//===- EmitCInterface.cpp - Public C functions around impl functions -----===//
+//
+// Runs on the LLVM dialect, where an impl's memref arguments are expanded
+// into (allocated, aligned, offset, sizes..., strides...). The wrapper
+// builds those from plain pointers and the batch size.
+//
+//===----------------------------------------------------------------------===//
+#include "Kiln/IR/KilnModel.h"
+#include "Target/CInterface.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_EMITCINTERFACE
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+class EmitCInterfacePass
+    : public kiln::impl::EmitCInterfaceBase<EmitCInterfacePass> {
+public:
+  void runOnOperation() override;
+
+private:
+  LogicalResult emitWrapper(LLVM::LLVMFuncOp impl, int64_t stateSize);
+  void emitStateSize(StringRef model, int64_t stateSize);
+};
+
+} // namespace
+
+LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
+                                              int64_t stateSize) {
+  auto described = describeCFunction(
+      impl.getSymName(), impl->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr));
+  if (failed(described))
+    return impl.emitError("malformed ") << kCInterfaceRolesAttr;
+  const CFunction &function = *described;
+
+  MLIRContext *context = &getContext();
+  Location loc = impl.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(context);
+  auto i64 = IntegerType::get(context, 64);
+  auto f32 = Float32Type::get(context);
+
+  // C parameters in the order formatCParameters prints them.
+  SmallVector<Type> paramTypes;
+  SmallVector<const CArgument *> paramOwners;
+  auto addParams = [&](CRole role, Type type) {
+    for (const CArgument &a : function.arguments)
+      if (a.role == role) {
+        paramTypes.push_back(type);
+        paramOwners.push_back(&a);
+      }
+  };
+  addParams(CRole::State, ptrType);
+  addParams(CRole::Input, ptrType);
+  addParams(CRole::Label, ptrType);
+  unsigned batchIndex = paramTypes.size();
+  if (function.hasBatch) {
+    paramTypes.push_back(i64);
+    paramOwners.push_back(nullptr);
+  }
+  addParams(CRole::Output, ptrType);
+  addParams(CRole::Scalar, i64);
+
+  OpBuilder b(context);
+  b.setInsertionPointAfter(impl);
+  Type resultType =
+      function.returnsLoss ? Type(f32) : LLVM::LLVMVoidType::get(context);
+  auto wrapper = LLVM::LLVMFuncOp::create(
+      b, loc, function.name, LLVM::LLVMFunctionType::get(resultType, paramTypes));
+  Block *body = wrapper.addEntryBlock(b);
+  b.setInsertionPointToStart(body);
+
+  auto constant = [&](int64_t value) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(value));
+  };
+  Value batch = function.hasBatch ? body->getArgument(batchIndex) : Value();
+  auto paramOf = [&](const CArgument &a) {
+    return body->getArgument(llvm::find(paramOwners, &a) - paramOwners.begin());
+  };
+
+  // Expand each argument into its memref descriptor fields.
+  SmallVector<Value> callArgs;
+  Value lossSlot;
+  for (const CArgument &a : function.arguments) {
+    if (a.role == CRole::Scalar) {
+      callArgs.push_back(paramOf(a));
+      continue;
+    }
+    Value pointer;
+    SmallVector<int64_t> shape = a.shape;
+    if (a.role == CRole::Loss) {
+      lossSlot = LLVM::AllocaOp::create(b, loc, ptrType, f32, constant(1));
+      pointer = lossSlot;
+    } else {
+      pointer = paramOf(a);
+    }
+    if (a.role == CRole::State)
+      shape = {stateSize};
+    callArgs.append({pointer, pointer, constant(0)});
+    SmallVector<Value> sizes;
+    for (int64_t d : shape)
+      sizes.push_back(d == ShapedType::kDynamic ? batch : constant(d));
+    SmallVector<Value> strides(shape.size());
+    Value stride = constant(1);
+    for (int64_t i = (int64_t)shape.size() - 1; i >= 0; --i) {
+      strides[i] = stride;
+      stride = LLVM::MulOp::create(b, loc, stride, sizes[i]);
+    }
+    llvm::append_range(callArgs, sizes);
+    llvm::append_range(callArgs, strides);
+  }
+  LLVM::CallOp::create(b, loc, impl, callArgs);
+  if (function.returnsLoss) {
+    Value loss = LLVM::LoadOp::create(b, loc, f32, lossSlot);
+    LLVM::ReturnOp::create(b, loc, ValueRange{loss});
+  } else {
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+  return success();
+}
+
+void EmitCInterfacePass::emitStateSize(StringRef model, int64_t stateSize) {
+  MLIRContext *context = &getContext();
+  ModuleOp module = getOperation();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto i64 = IntegerType::get(context, 64);
+  auto func = LLVM::LLVMFuncOp::create(
+      b, module.getLoc(), (model + "_state_size").str(),
+      LLVM::LLVMFunctionType::get(i64, {}));
+  b.setInsertionPointToStart(func.addEntryBlock(b));
+  Value size = LLVM::ConstantOp::create(b, module.getLoc(), i64,
+                                        b.getI64IntegerAttr(stateSize));
+  LLVM::ReturnOp::create(b, module.getLoc(), ValueRange{size});
+}
+
+void EmitCInterfacePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  auto stateSize = module->getAttrOfType<IntegerAttr>(model::kStateSizeAttr);
+  if (!stateSize) {
+    module.emitError("no ") << model::kStateSizeAttr
+                            << ": run kiln-state-abi first";
+    return signalPassFailure();
+  }
+  SmallVector<LLVM::LLVMFuncOp> impls;
+  module.walk([&](LLVM::LLVMFuncOp func) {
+    if (func->hasAttr(kCInterfaceRolesAttr))
+      impls.push_back(func);
+  });
+  for (LLVM::LLVMFuncOp impl : impls)
+    if (failed(emitWrapper(impl, stateSize.getInt())))
+      return signalPassFailure();
+  emitStateSize(module.getSymName().value_or("model"), stateSize.getInt());
+}

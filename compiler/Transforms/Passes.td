@@ -1,0 +1,79 @@
+//===- Passes.td - Every pass of the Kiln compiler ----------*- tablegen -*-===//
+//
+// One list for all passes so `kiln-opt --help` and the docs stay in step.
+// Implementations live beside their area (Autodiff/, Conversion/, Target/).
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_PASSES
+#define KILN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def GenerateTraining : Pass<"kiln-generate-training", "::mlir::ModuleOp"> {
+  let summary = "Generate init, train_step, evaluate and predict from @forward";
+  let description = [{
+    Before: `func.func @forward(inputs, labels, params) -> (loss, output)`
+    with `kiln.input`/`kiln.label`/`kiln.param` argument attributes and the
+    optimizer in the module's `kiln.optimizer` attribute.
+
+    After: `@forward` is replaced by
+      - `@init(seed: i64) -> (state...)`: parameters from their initializers,
+        zeroed optimizer slots, step 0;
+      - `@train_step(state..., inputs, labels) -> (loss, state...)`: forward
+        pass, reverse-mode gradients built from each op's
+        GradientOpInterface, and the optimizer update;
+      - `@evaluate(params..., inputs, labels) -> (loss, output)`;
+      - `@predict(params..., inputs) -> output` (label-free slice).
+    State arguments and results carry `kiln.state = "<name>"`.
+  }];
+  let dependentDialects = ["::kiln::KilnDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def ConvertKilnToLinalg : Pass<"kiln-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower kiln ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Elementwise and broadcasting ops become `linalg.generic` with broadcast
+    indexing maps, matmul becomes a contraction, reductions
+    `linalg.generic` reductions, reshapes `tensor.collapse_shape` /
+    `tensor.expand_shape`, and random initializers a counter-based hash
+    over `linalg.index`. Dynamic sizes come from `tensor.dim` of operands.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LowerToStateABI : Pass<"kiln-state-abi", "::mlir::ModuleOp"> {
+  let summary = "Lay out the training state and give functions a buffer ABI";
+  let description = [{
+    Before: tensor functions @init/@train_step/@evaluate/@predict whose
+    state arguments/results carry `kiln.state`.
+
+    After: functions `@<model>_<fn>_impl` that take the whole state as one
+    `memref<?xi8>` (each entry a `memref.view` at a 64-byte aligned offset),
+    inputs and labels as memrefs with a dynamic batch, and outputs (loss,
+    predictions) as memref arguments written with
+    `bufferization.materialize_in_destination`, so one-shot bufferization
+    updates parameters in place. The layout is recorded in
+    `kiln.state_layout` and `kiln.state_size` on the module.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
+  let summary = "Add the public C functions around the lowered impl functions";
+  let description = [{
+    Runs on the LLVM dialect. For each `@<model>_<fn>_impl` it adds
+    `@<model>_<fn>` taking plain pointers and a batch size (the API in the
+    generated header), building the memref descriptors the impl expects and
+    returning the loss as a float. Also adds `@<model>_state_size`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // KILN_PASSES

@@ -1,0 +1,49 @@
+//===- KilnModel.h - Attribute names that describe a model ---------------===//
+//
+// The frontend describes a model as a `func.func @forward` whose arguments
+// and results carry these attributes; training generation, the state layout
+// and the header writer read them back. Keeping the names in one place is
+// the whole contract between those stages.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_IR_KILNMODEL_H
+#define KILN_IR_KILNMODEL_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace kiln::model {
+
+/// The function the frontend emits: (inputs, labels, params) -> (loss, output).
+inline constexpr llvm::StringLiteral kForwardFunc = "forward";
+/// Functions generated from it.
+inline constexpr llvm::StringLiteral kInitFunc = "init";
+inline constexpr llvm::StringLiteral kTrainStepFunc = "train_step";
+inline constexpr llvm::StringLiteral kEvaluateFunc = "evaluate";
+inline constexpr llvm::StringLiteral kPredictFunc = "predict";
+
+/// Argument attributes (string value: the user's name).
+inline constexpr llvm::StringLiteral kInputAttr = "kiln.input";
+inline constexpr llvm::StringLiteral kLabelAttr = "kiln.label";
+inline constexpr llvm::StringLiteral kParamAttr = "kiln.param";
+/// Parameter initializer: {kind = "uniform", low, high} |
+/// {kind = "normal", mean, stddev} | {kind = "constant", value}.
+inline constexpr llvm::StringLiteral kInitAttr = "kiln.init";
+/// Names a training-state entry (parameter, optimizer slot, step counter)
+/// on the arguments/results of the generated functions.
+inline constexpr llvm::StringLiteral kStateAttr = "kiln.state";
+/// Names a result: "loss" or the user's output name.
+inline constexpr llvm::StringLiteral kResultAttr = "kiln.result";
+
+/// Module attribute: {kind = "sgd", learning_rate = 0.1 : f32, ...}.
+inline constexpr llvm::StringLiteral kOptimizerAttr = "kiln.optimizer";
+/// Module attribute written by the state-layout pass: an array of
+/// {name, offset (bytes), shape, dtype} dictionaries, and the total size.
+inline constexpr llvm::StringLiteral kStateLayoutAttr = "kiln.state_layout";
+inline constexpr llvm::StringLiteral kStateSizeAttr = "kiln.state_size";
+
+/// The name of the step counter in the training state.
+inline constexpr llvm::StringLiteral kStepState = "step";
+
+} // namespace kiln::model
+
+#endif // KILN_IR_KILNMODEL_H
