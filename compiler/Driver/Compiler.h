@@ -1,0 +1,104 @@
+//===- Compiler.h - Compile a .kiln file, stage by stage -----------------===//
+//
+// The one entry point the tools use: kilnc dumps any stage, `kiln train`
+// compiles to an object and reads the training recipe. Diagnostics go to
+// stderr as `file:line:col: error: ...` with the source line and a caret.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_DRIVER_COMPILER_H
+#define KILN_DRIVER_COMPILER_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiln {
+
+/// What `kilnc --emit=` prints or writes.
+enum class EmitStage {
+  AST,         // the parsed file, printed back as .kiln
+  Kiln,        // @forward in the kiln dialect
+  Train,       // @init/@train_step/@evaluate/@predict in the kiln dialect
+  Linalg,      // the same on linalg/tensor/arith/math
+  LLVMDialect, // lowered to the LLVM dialect, with the C wrappers
+  LLVMIR,      // LLVM IR text
+  Object,      // native (or cross) object file
+  Header,      // the C header of the generated functions
+};
+
+struct TargetOptions {
+  std::string triple;   // empty: the host
+  std::string cpu;      // empty: the host CPU (with --triple: "generic")
+  std::string features; // extra LLVM target features, e.g. "+avx2"
+  unsigned optLevel = 3;
+};
+
+/// Where a data set comes from: `idx(images, labels, scale = s, shift = t)`.
+struct DataSource {
+  std::string format; // "idx"
+  std::string images, labels;
+  double scale = 1.0, shift = 0.0;
+};
+
+/// The `train { }` and `data { }` blocks, checked, with defaults applied.
+struct TrainingRecipe {
+  std::string optimizer;     // "sgd"
+  double learningRate = 0.01;
+  int64_t batchSize = 32;
+  int64_t epochs = 1;
+  uint64_t seed = 0;
+  std::optional<DataSource> train, test;
+};
+
+/// One input, label or output of the generated functions.
+struct TensorInfo {
+  std::string name;
+  std::vector<int64_t> shape; // -1 for the batch dimension
+  int64_t elementsPerExample() const;
+};
+
+/// What a caller needs to drive the compiled functions.
+struct ModelInfo {
+  std::string name;
+  int64_t stateSize = 0;
+  std::vector<TensorInfo> inputs, labels, outputs;
+  TrainingRecipe recipe;
+};
+
+/// A .kiln file on its way through the stages. Each stage runs once, the
+/// later ones after the earlier ones; any failure has been reported.
+class Compilation {
+public:
+  /// Reads and parses `path` ("-" for stdin). Null after a diagnostic.
+  static std::unique_ptr<Compilation> open(llvm::StringRef path);
+  ~Compilation();
+
+  /// Writes `stage` to `os` (objects as bytes). False after a diagnostic.
+  bool emit(EmitStage stage, const TargetOptions &target, llvm::raw_ostream &os);
+
+  /// Model name, state size, tensors and recipe; needs MLIR generation,
+  /// which this runs if no stage has yet. Null after a diagnostic.
+  const ModelInfo *info();
+
+private:
+  Compilation();
+  struct State;
+  std::unique_ptr<State> state;
+};
+
+/// Convenience for tools: compiles `path` to an object (and a header when
+/// `headerPath` is not empty). Returns the model info, or null after a
+/// diagnostic; files are written atomically (temporary file + rename).
+std::unique_ptr<ModelInfo> compileToFiles(llvm::StringRef path,
+                                          const TargetOptions &target,
+                                          llvm::StringRef objectPath,
+                                          llvm::StringRef headerPath);
+
+} // namespace kiln
+
+#endif // KILN_DRIVER_COMPILER_H
