@@ -283,7 +283,8 @@ LogicalResult GenerateTrainingPass::buildPredict() {
   // Keep only the ops the output is computed from.
   DenseSet<Value> wanted{output};
   SmallVector<Operation *> kept;
-  for (Operation *op : llvm::reverse(bodyOps(forward))) {
+  SmallVector<Operation *> ops = bodyOps(forward);
+  for (Operation *op : llvm::reverse(ops)) {
     if (llvm::none_of(op->getResults(),
                       [&](Value v) { return wanted.contains(v); }))
       continue;

@@ -8,6 +8,9 @@
 #ifndef KILN_DRIVER_COMPILER_H
 #define KILN_DRIVER_COMPILER_H
 
+#include "Frontend/Recipe.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -36,23 +39,6 @@ struct TargetOptions {
   std::string cpu;      // empty: the host CPU (with --triple: "generic")
   std::string features; // extra LLVM target features, e.g. "+avx2"
   unsigned optLevel = 3;
-};
-
-/// Where a data set comes from: `idx(images, labels, scale = s, shift = t)`.
-struct DataSource {
-  std::string format; // "idx"
-  std::string images, labels;
-  double scale = 1.0, shift = 0.0;
-};
-
-/// The `train { }` and `data { }` blocks, checked, with defaults applied.
-struct TrainingRecipe {
-  std::string optimizer;     // "sgd"
-  double learningRate = 0.01;
-  int64_t batchSize = 32;
-  int64_t epochs = 1;
-  uint64_t seed = 0;
-  std::optional<DataSource> train, test;
 };
 
 /// One input, label or output of the generated functions.
@@ -98,6 +84,11 @@ std::unique_ptr<ModelInfo> compileToFiles(llvm::StringRef path,
                                           const TargetOptions &target,
                                           llvm::StringRef objectPath,
                                           llvm::StringRef headerPath);
+
+/// Runs `write` into a temporary file beside `path` and renames it over
+/// `path` only when `write` returned true; reports I/O errors.
+bool writeFileAtomically(llvm::StringRef path,
+                         llvm::function_ref<bool(llvm::raw_ostream &)> write);
 
 } // namespace kiln
 

@@ -1,69 +1,86 @@
 //===- kilnc.cpp - The Kiln compiler driver -------------------------------===//
 //
-// Reads one .kiln file and writes the stage selected by --emit.
+// Reads one .kiln file and writes the stage selected by --emit (an object
+// file by default), optionally with the C header beside it.
 //
 //===----------------------------------------------------------------------===//
 
-#include "Frontend/AST.h"
-#include "Frontend/Parser.h"
+#include "Driver/Compiler.h"
 
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 
 using namespace llvm;
-
-namespace {
-enum class EmitKind { AST };
-} // namespace
+using kiln::EmitStage;
 
 static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<input .kiln file>"),
                                           cl::Required);
 
-static cl::opt<std::string> outputFilename("o", cl::desc("Output filename"),
-                                           cl::value_desc("filename"),
-                                           cl::init("-"));
+static cl::opt<std::string>
+    outputFilename("o", cl::desc("Output file (default: stdout for text "
+                                 "stages, <model file>.o for objects)"),
+                   cl::value_desc("filename"));
 
-static cl::opt<EmitKind> emitKind(
-    "emit", cl::desc("The stage to write"), cl::init(EmitKind::AST),
-    cl::values(clEnumValN(EmitKind::AST, "ast",
-                          "the parsed model as canonical .kiln text")));
+static cl::opt<std::string>
+    headerFilename("header", cl::desc("Also write the C header to this file"),
+                   cl::value_desc("filename"));
+
+static cl::opt<EmitStage> emitStage(
+    "emit", cl::desc("The stage to write"), cl::init(EmitStage::Object),
+    cl::values(
+        clEnumValN(EmitStage::AST, "ast",
+                   "the parsed model as canonical .kiln text"),
+        clEnumValN(EmitStage::Kiln, "kiln", "@forward in the kiln dialect"),
+        clEnumValN(EmitStage::Train, "train",
+                   "init/train_step/evaluate/predict in the kiln dialect"),
+        clEnumValN(EmitStage::Linalg, "linalg",
+                   "the training functions on linalg and tensors"),
+        clEnumValN(EmitStage::LLVMDialect, "llvm-dialect",
+                   "lowered to the LLVM dialect with the C functions"),
+        clEnumValN(EmitStage::LLVMIR, "llvm", "optimized LLVM IR"),
+        clEnumValN(EmitStage::Object, "obj", "an object file (default)"),
+        clEnumValN(EmitStage::Header, "header", "the C header")));
+
+static cl::opt<std::string> triple("triple",
+                                   cl::desc("Target triple (default: host)"));
+static cl::opt<std::string>
+    cpu("cpu", cl::desc("Target CPU (default: host CPU, or generic with "
+                        "--triple)"));
+static cl::opt<std::string> features("mattr",
+                                     cl::desc("Extra target features"));
+static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
+                                  cl::init(3), cl::Prefix);
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time compiler\n");
 
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
-      MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);
-  if (std::error_code ec = file.getError()) {
-    WithColor::error(errs(), "kilnc")
-        << "cannot open '" << inputFilename << "': " << ec.message() << '\n';
-    return 1;
-  }
-  SourceMgr sourceMgr;
-  unsigned bufferId = sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
-  std::unique_ptr<kiln::ast::Module> module =
-      kiln::parseModule(sourceMgr, bufferId);
-  if (!module)
-    return 1;
+  kiln::TargetOptions target{triple, cpu, features, optLevel};
+  std::string output = outputFilename;
+  if (output.empty())
+    output = emitStage == EmitStage::Object
+                 ? sys::path::stem(inputFilename).str() + ".o"
+                 : "-";
 
-  std::error_code ec;
-  ToolOutputFile output(outputFilename, ec, sys::fs::OF_Text);
-  if (ec) {
-    WithColor::error(errs(), "kilnc")
-        << "cannot open '" << outputFilename << "': " << ec.message() << '\n';
+  auto compilation = kiln::Compilation::open(inputFilename);
+  if (!compilation)
+    return 1;
+  auto write = [&](raw_ostream &os) {
+    return compilation->emit(emitStage, target, os);
+  };
+  if (output == "-") {
+    if (!write(outs()))
+      return 1;
+  } else if (!kiln::writeFileAtomically(output, write)) {
     return 1;
   }
-  switch (emitKind) {
-  case EmitKind::AST:
-    kiln::ast::print(*module, output.os());
-    break;
-  }
-  output.keep();
+  if (!headerFilename.empty() &&
+      !kiln::writeFileAtomically(headerFilename, [&](raw_ostream &os) {
+        return compilation->emit(EmitStage::Header, target, os);
+      }))
+    return 1;
   return 0;
 }

@@ -1,0 +1,239 @@
+//===- Compiler.cpp - Compile a .kiln file, stage by stage ---------------===//
+#include "Driver/Compiler.h"
+
+#include "Frontend/MLIRGen.h"
+#include "Frontend/Parser.h"
+#include "Kiln/IR/KilnDialect.h"
+#include "Kiln/IR/KilnModel.h"
+#include "Pipelines/Pipelines.h"
+#include "Target/HeaderWriter.h"
+#include "Target/ObjectEmitter.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+
+namespace kiln {
+
+int64_t TensorInfo::elementsPerExample() const {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (d >= 0)
+      count *= d;
+  return count;
+}
+
+struct Compilation::State {
+  llvm::SourceMgr sourceMgr;
+  MLIRContext context;
+  std::unique_ptr<SourceMgrDiagnosticHandler> diagnostics;
+  std::unique_ptr<ast::Module> ast;
+  OwningOpRef<ModuleOp> module;
+  ModelInfo info;
+  /// The last stage the module is at (AST: no module yet).
+  EmitStage reached = EmitStage::AST;
+  bool broken = false; // a stage failed; later calls fail at once
+
+  State() : context(registry()) {
+    diagnostics =
+        std::make_unique<SourceMgrDiagnosticHandler>(sourceMgr, &context);
+  }
+
+  static DialectRegistry registry() {
+    DialectRegistry registry;
+    registerAllDialects(registry);
+    registerAllExtensions(registry);
+    registry.insert<KilnDialect>();
+    return registry;
+  }
+
+  LogicalResult advanceTo(EmitStage stage);
+  LogicalResult runPasses(LogicalResult (*add)(OpPassManager &));
+  void collectInfo();
+};
+
+LogicalResult
+Compilation::State::runPasses(LogicalResult (*add)(OpPassManager &)) {
+  PassManager pm(&context);
+  if (failed(add(pm)))
+    return failure();
+  return pm.run(*module);
+}
+
+void Compilation::State::collectInfo() {
+  info.name = module->getSymName().value_or("model").str();
+  auto forward = module->lookupSymbol<func::FuncOp>(model::kForwardFunc);
+  auto tensor = [](StringRef name, Type type) {
+    TensorInfo t;
+    t.name = name.str();
+    for (int64_t d : cast<RankedTensorType>(type).getShape())
+      t.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    return t;
+  };
+  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i) {
+    Type type = forward.getArgumentTypes()[i];
+    if (auto name = forward.getArgAttrOfType<StringAttr>(i, model::kInputAttr))
+      info.inputs.push_back(tensor(name, type));
+    if (auto name = forward.getArgAttrOfType<StringAttr>(i, model::kLabelAttr))
+      info.labels.push_back(tensor(name, type));
+  }
+  auto output = forward.getResultAttrOfType<StringAttr>(1, model::kResultAttr);
+  info.outputs.push_back(tensor(output, forward.getResultTypes()[1]));
+}
+
+LogicalResult Compilation::State::advanceTo(EmitStage stage) {
+  if (broken)
+    return failure();
+  auto step = [&]() -> LogicalResult {
+    switch (reached) {
+    case EmitStage::AST:
+      module = generateMLIR(context, sourceMgr, *ast, info.recipe);
+      if (!module)
+        return failure();
+      collectInfo();
+      reached = EmitStage::Kiln;
+      return success();
+    case EmitStage::Kiln:
+      reached = EmitStage::Train;
+      return runPasses(addTrainingPasses);
+    case EmitStage::Train:
+      reached = EmitStage::Linalg;
+      return runPasses(addLinalgPasses);
+    case EmitStage::Linalg:
+      reached = EmitStage::LLVMDialect;
+      if (failed(runPasses(addCpuLoweringPasses)))
+        return failure();
+      if (auto size = (*module)->getAttrOfType<IntegerAttr>(
+              model::kStateSizeAttr))
+        info.stateSize = size.getInt();
+      return success();
+    default:
+      llvm_unreachable("LLVM dialect is the last module stage");
+    }
+  };
+  // Stages past the LLVM dialect are renderings of it.
+  EmitStage target = stage > EmitStage::LLVMDialect ? EmitStage::LLVMDialect
+                                                    : stage;
+  while (reached < target)
+    if (failed(step())) {
+      broken = true;
+      return failure();
+    }
+  return success();
+}
+
+Compilation::Compilation() : state(std::make_unique<State>()) {}
+Compilation::~Compilation() = default;
+
+std::unique_ptr<Compilation> Compilation::open(llvm::StringRef path) {
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (std::error_code ec = file.getError()) {
+    llvm::WithColor::error(llvm::errs(), "kiln")
+        << "cannot open '" << path << "': " << ec.message() << '\n';
+    return nullptr;
+  }
+  std::unique_ptr<Compilation> compilation(new Compilation());
+  State &s = *compilation->state;
+  unsigned id = s.sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  s.ast = parseModule(s.sourceMgr, id);
+  if (!s.ast)
+    return nullptr;
+  return compilation;
+}
+
+bool Compilation::emit(EmitStage stage, const TargetOptions &target,
+                       llvm::raw_ostream &os) {
+  State &s = *state;
+  if (stage == EmitStage::AST) {
+    ast::print(*s.ast, os);
+    return true;
+  }
+  if (failed(s.advanceTo(stage)))
+    return false;
+  CodegenOptions codegen{target.triple, target.cpu, target.features,
+                         target.optLevel};
+  switch (stage) {
+  case EmitStage::LLVMIR:
+    return succeeded(emitLLVMIR(*s.module, codegen, os));
+  case EmitStage::Object:
+    return succeeded(emitObject(*s.module, codegen, os));
+  case EmitStage::Header:
+    return succeeded(writeHeader(*s.module, os));
+  default:
+    s.module->print(os);
+    os << "\n";
+    return true;
+  }
+}
+
+const ModelInfo *Compilation::info() {
+  if (failed(state->advanceTo(EmitStage::Kiln)))
+    return nullptr;
+  return &state->info;
+}
+
+bool writeFileAtomically(llvm::StringRef path,
+                            llvm::function_ref<bool(llvm::raw_ostream &)> write) {
+  llvm::SmallString<256> temporary;
+  int fd;
+  if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+          path + ".tmp-%%%%%%", fd, temporary)) {
+    llvm::WithColor::error(llvm::errs(), "kiln")
+        << "cannot write '" << path << "': " << ec.message() << '\n';
+    return false;
+  }
+  bool ok;
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    ok = write(os);
+    os.flush();
+    if (os.has_error()) {
+      llvm::WithColor::error(llvm::errs(), "kiln")
+          << "cannot write '" << path << "': " << os.error().message() << '\n';
+      os.clear_error();
+      ok = false;
+    }
+  }
+  if (ok) {
+    if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
+      llvm::WithColor::error(llvm::errs(), "kiln")
+          << "cannot write '" << path << "': " << ec.message() << '\n';
+      ok = false;
+    }
+  }
+  if (!ok)
+    llvm::sys::fs::remove(temporary);
+  return ok;
+}
+
+std::unique_ptr<ModelInfo> compileToFiles(llvm::StringRef path,
+                                          const TargetOptions &target,
+                                          llvm::StringRef objectPath,
+                                          llvm::StringRef headerPath) {
+  auto compilation = Compilation::open(path);
+  if (!compilation)
+    return nullptr;
+  if (!writeFileAtomically(objectPath, [&](llvm::raw_ostream &os) {
+        return compilation->emit(EmitStage::Object, target, os);
+      }))
+    return nullptr;
+  if (!headerPath.empty() &&
+      !writeFileAtomically(headerPath, [&](llvm::raw_ostream &os) {
+        return compilation->emit(EmitStage::Header, target, os);
+      }))
+    return nullptr;
+  const ModelInfo *info = compilation->info();
+  return info ? std::make_unique<ModelInfo>(*info) : nullptr;
+}
+
+} // namespace kiln

@@ -1,0 +1,112 @@
+//===- ObjectEmitter.cpp - LLVM dialect to LLVM IR and object code -------===//
+#include "Target/ObjectEmitter.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace kiln {
+namespace {
+
+/// The LLVM module for `module`, optimized for the target machine.
+struct LoweredModule {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> module;
+  std::unique_ptr<llvm::TargetMachine> machine;
+};
+
+LogicalResult lower(ModuleOp module, const CodegenOptions &options,
+                    LoweredModule &out) {
+  static std::once_flag targetsReady;
+  std::call_once(targetsReady, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+
+  bool host = options.triple.empty();
+  llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple()
+                           : options.triple);
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return emitError(module.getLoc(), "unknown target '")
+           << triple.str() << "': " << error;
+  std::string cpu = options.cpu;
+  std::string features = options.features;
+  if (cpu.empty())
+    cpu = host ? llvm::sys::getHostCPUName().str() : "generic";
+  if (host && options.cpu.empty()) {
+    // Every feature of this CPU, so the object uses its full vector width.
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") +
+                  std::string(feature.second ? "+" : "-") +
+                  feature.first().str();
+  }
+  auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+               : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
+                                       : llvm::CodeGenOptLevel::Default;
+  out.machine.reset(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!out.machine)
+    return emitError(module.getLoc(), "cannot create a target machine for '")
+           << triple.str() << "' (cpu '" << cpu << "')";
+
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  out.module = translateModuleToLLVMIR(module, out.context);
+  if (!out.module)
+    return emitError(module.getLoc(), "translation to LLVM IR failed");
+  out.module->setTargetTriple(triple);
+  out.module->setDataLayout(out.machine->createDataLayout());
+  auto optimize = makeOptimizingTransformer(options.optLevel, /*sizeLevel=*/0,
+                                            out.machine.get());
+  if (llvm::Error err = optimize(out.module.get()))
+    return emitError(module.getLoc(), "LLVM optimization failed: ")
+           << llvm::toString(std::move(err));
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitLLVMIR(ModuleOp module, const CodegenOptions &options,
+                         llvm::raw_ostream &os) {
+  LoweredModule lowered;
+  if (failed(lower(module, options, lowered)))
+    return failure();
+  lowered.module->print(os, nullptr);
+  return success();
+}
+
+LogicalResult emitObject(ModuleOp module, const CodegenOptions &options,
+                         llvm::raw_ostream &os) {
+  LoweredModule lowered;
+  if (failed(lower(module, options, lowered)))
+    return failure();
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream bufferStream(buffer);
+  llvm::legacy::PassManager passes;
+  if (lowered.machine->addPassesToEmitFile(passes, bufferStream, nullptr,
+                                           llvm::CodeGenFileType::ObjectFile))
+    return emitError(module.getLoc(), "the target cannot emit object files");
+  passes.run(*lowered.module);
+  os.write(buffer.data(), buffer.size());
+  return success();
+}
+
+} // namespace kiln
