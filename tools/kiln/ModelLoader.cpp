@@ -1,0 +1,153 @@
+//===- ModelLoader.cpp - Link a compiled model and bind its functions ----===//
+
+#include "ModelLoader.h"
+
+#include "Driver/Compiler.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+
+#include <dlfcn.h>
+#include <optional>
+
+using namespace llvm;
+
+namespace kiln::cli {
+
+static ErrorOr<std::string> findCCompiler() {
+  ErrorOr<std::string> program = sys::findProgramByName("cc");
+  for (StringRef fallback : {"gcc", "clang"}) {
+    if (program)
+      break;
+    program = sys::findProgramByName(fallback);
+  }
+  return program;
+}
+
+/// The first non-empty line of `path`, or "" if none can be read.
+static std::string firstLineOf(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
+      MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return "";
+  StringRef rest = (*buffer)->getBuffer();
+  while (!rest.empty()) {
+    auto [line, tail] = rest.split('\n');
+    if (!line.trim().empty())
+      return line.trim().str();
+    rest = tail;
+  }
+  return "";
+}
+
+Error linkSharedModel(StringRef objectPath, StringRef libraryPath) {
+  ErrorOr<std::string> compiler = findCCompiler();
+  if (!compiler)
+    return createStringError(compiler.getError(),
+                             "linking the model failed: no C compiler found "
+                             "on PATH (tried cc, gcc, clang)");
+
+  std::string logPath = (libraryPath + ".link.log").str();
+  StringRef args[] = {*compiler,   "-shared",  "-o",
+                      libraryPath, objectPath, "-lm"};
+  std::optional<StringRef> redirects[] = {StringRef(""), StringRef(logPath),
+                                          StringRef(logPath)};
+  std::string message;
+  bool failedToRun = false;
+  int status = sys::ExecuteAndWait(*compiler, args, /*Env=*/std::nullopt,
+                                   redirects, /*SecondsToWait=*/0,
+                                   /*MemoryLimit=*/0, &message, &failedToRun);
+  std::string output = firstLineOf(logPath);
+  (void)sys::fs::remove(logPath);
+  if (failedToRun)
+    return createStringError(inconvertibleErrorCode(),
+                             "linking the model failed: cannot run %s: %s",
+                             compiler->c_str(), message.c_str());
+  if (status != 0) {
+    std::string reason = !output.empty() ? output
+                         : !message.empty()
+                             ? message
+                             : "exit status " + std::to_string(status);
+    return createStringError(inconvertibleErrorCode(),
+                             "linking the model failed: %s: %s",
+                             compiler->c_str(), reason.c_str());
+  }
+  return Error::success();
+}
+
+/// Looks up `symbol` in `handle` as a function pointer of type T.
+template <typename T>
+static Error bindSymbol(void *handle, const std::string &symbol, T &result) {
+  dlerror();
+  void *address = dlsym(handle, symbol.c_str());
+  if (!address) {
+    const char *reason = dlerror();
+    return createStringError(
+        inconvertibleErrorCode(), "the linked model does not define '%s'%s%s",
+        symbol.c_str(), reason ? ": " : "", reason ? reason : "");
+  }
+  result = reinterpret_cast<T>(address);
+  return Error::success();
+}
+
+Expected<std::unique_ptr<LoadedModel>>
+LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
+  if (info.inputs.size() != 1 || info.labels.size() != 1 ||
+      info.outputs.empty())
+    return createStringError(
+        inconvertibleErrorCode(),
+        "model '%s' has %zu inputs, %zu labels and %zu outputs; kiln train "
+        "needs one input, one label and at least one output",
+        info.name.c_str(), info.inputs.size(), info.labels.size(),
+        info.outputs.size());
+
+  std::unique_ptr<LoadedModel> loaded(new LoadedModel());
+  loaded->name = info.name;
+  std::string path = libraryPath.str();
+  loaded->handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!loaded->handle)
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot load the linked model: %s", dlerror());
+
+  int64_t (*stateSize)(void) = nullptr;
+  kiln_model &table = loaded->table;
+  const std::string &prefix = info.name;
+  if (Error error =
+          bindSymbol(loaded->handle, prefix + "_state_size", stateSize))
+    return std::move(error);
+  if (Error error = bindSymbol(loaded->handle, prefix + "_init", table.init))
+    return std::move(error);
+  if (Error error =
+          bindSymbol(loaded->handle, prefix + "_train_step", table.train_step))
+    return std::move(error);
+  if (Error error =
+          bindSymbol(loaded->handle, prefix + "_evaluate", table.evaluate))
+    return std::move(error);
+  if (Error error =
+          bindSymbol(loaded->handle, prefix + "_predict", table.predict))
+    return std::move(error);
+
+  int64_t bytes = stateSize();
+  if (bytes < 0 || (info.stateSize > 0 && bytes != info.stateSize))
+    return createStringError(
+        inconvertibleErrorCode(),
+        "model '%s': %s_state_size() returns %lld bytes but the compiler "
+        "reported %lld",
+        info.name.c_str(), info.name.c_str(), (long long)bytes,
+        (long long)info.stateSize);
+
+  table.name = loaded->name.c_str();
+  table.state_size = static_cast<size_t>(bytes);
+  table.input_size = info.inputs.front().elementsPerExample();
+  table.output_size = info.outputs.front().elementsPerExample();
+  return std::move(loaded);
+}
+
+LoadedModel::~LoadedModel() {
+  if (handle)
+    dlclose(handle);
+}
+
+} // namespace kiln::cli

@@ -1,0 +1,52 @@
+//===- ModelLoader.h - Link a compiled model and bind its functions ------===//
+//
+// `kiln` runs a model that the compiler wrote as an object file: the system C
+// compiler links it into a shared object, dlopen loads it, and the generated
+// NAME_* functions fill the runtime's kiln_model table.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TOOLS_KILN_MODELLOADER_H
+#define KILN_TOOLS_KILN_MODELLOADER_H
+
+#include "kiln/model.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <memory>
+#include <string>
+
+namespace kiln {
+struct ModelInfo;
+} // namespace kiln
+
+namespace kiln::cli {
+
+/// Links `objectPath` into the shared object `libraryPath` with the system C
+/// compiler (cc, else gcc, else clang) and libm. The error carries the
+/// compiler's first line of output.
+llvm::Error linkSharedModel(llvm::StringRef objectPath,
+                            llvm::StringRef libraryPath);
+
+/// A model's shared object, loaded, with its kiln_model table. Unloaded by
+/// the destructor, so the table must not outlive it.
+class LoadedModel {
+public:
+  /// Loads `libraryPath` and binds the functions of the model `info`
+  /// describes, which must have one input, one label and an output.
+  static llvm::Expected<std::unique_ptr<LoadedModel>>
+  load(const ModelInfo &info, llvm::StringRef libraryPath);
+  ~LoadedModel();
+
+  const kiln_model &model() const { return table; }
+
+private:
+  LoadedModel() = default;
+  void *handle = nullptr;
+  std::string name;
+  kiln_model table = {};
+};
+
+} // namespace kiln::cli
+
+#endif // KILN_TOOLS_KILN_MODELLOADER_H
