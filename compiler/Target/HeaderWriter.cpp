@@ -73,6 +73,18 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
      << "#include <stddef.h>\n#include <stdint.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
      << "#define " << prefix << "_STATE_SIZE " << stateSize.getInt() << "\n";
+  // Where each state entry lives, for checkpoints and inspection.
+  for (Attribute entry : layout) {
+    auto dict = cast<DictionaryAttr>(entry);
+    std::string name =
+        prefix + "_" + upper(dict.getAs<StringAttr>("name").getValue());
+    int64_t count = 1;
+    for (int64_t d : dict.getAs<DenseI64ArrayAttr>("shape").asArrayRef())
+      count *= d;
+    os << "#define " << name << "_OFFSET "
+       << dict.getAs<IntegerAttr>("offset").getInt() << "\n#define " << name
+       << "_COUNT " << count << "\n";
+  }
 
   // Per-example sizes of the batch buffers, from any function that has them.
   llvm::StringSet<> sized;

@@ -15,18 +15,21 @@
 using namespace llvm;
 using kiln::EmitStage;
 
+static cl::OptionCategory kilncCategory("kilnc options");
+
 static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<input .kiln file>"),
-                                          cl::Required);
+                                          cl::Required,
+                                          cl::cat(kilncCategory));
 
 static cl::opt<std::string>
     outputFilename("o", cl::desc("Output file (default: stdout for text "
                                  "stages, <model file>.o for objects)"),
-                   cl::value_desc("filename"));
+                   cl::value_desc("filename"), cl::cat(kilncCategory));
 
 static cl::opt<std::string>
     headerFilename("header", cl::desc("Also write the C header to this file"),
-                   cl::value_desc("filename"));
+                   cl::value_desc("filename"), cl::cat(kilncCategory));
 
 static cl::opt<EmitStage> emitStage(
     "emit", cl::desc("The stage to write"), cl::init(EmitStage::Object),
@@ -42,20 +45,26 @@ static cl::opt<EmitStage> emitStage(
                    "lowered to the LLVM dialect with the C functions"),
         clEnumValN(EmitStage::LLVMIR, "llvm", "optimized LLVM IR"),
         clEnumValN(EmitStage::Object, "obj", "an object file (default)"),
-        clEnumValN(EmitStage::Header, "header", "the C header")));
+        clEnumValN(EmitStage::Header, "header", "the C header")),
+    cl::cat(kilncCategory));
 
 static cl::opt<std::string> triple("triple",
-                                   cl::desc("Target triple (default: host)"));
+                                   cl::desc("Target triple (default: host)"),
+                                   cl::cat(kilncCategory));
 static cl::opt<std::string>
     cpu("cpu", cl::desc("Target CPU (default: host CPU, or generic with "
-                        "--triple)"));
+                        "--triple)"),
+        cl::cat(kilncCategory));
 static cl::opt<std::string> features("mattr",
-                                     cl::desc("Extra target features"));
+                                     cl::desc("Extra target features"),
+                                     cl::cat(kilncCategory));
 static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
-                                  cl::init(3), cl::Prefix);
+                                  cl::init(3), cl::Prefix,
+                                  cl::cat(kilncCategory));
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(kilncCategory);
   cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time compiler\n");
 
   kiln::TargetOptions target{triple, cpu, features, optLevel};

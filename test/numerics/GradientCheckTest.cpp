@@ -1,0 +1,114 @@
+//===- GradientCheckTest.cpp - Generated gradients vs finite differences -===//
+//
+// Every gradient element of two compiled models, at several batch sizes
+// (the dynamic dimension), must match central finite differences:
+//   |g - fd| <= 2e-3 + 3e-2 * max(|g|, |fd|).
+// f32 losses limit finite differences to about three digits, hence the
+// tolerance; a wrong rule is off by far more (sign, factor, transpose).
+//
+//===----------------------------------------------------------------------===//
+#include "ModelHarness.h"
+
+#include <kiln/model.h>
+#include "all_ops.h"
+#include "tiny_mlp.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+using kiln::test::Batch;
+using kiln::test::ModelHarness;
+
+namespace {
+
+#define PARAM(MODEL, NAME, name) {name, MODEL##_##NAME##_OFFSET, MODEL##_##NAME##_COUNT}
+
+ModelHarness tinyMlp() {
+  return ModelHarness(tiny_mlp_kiln_model(),
+                      {PARAM(TINY_MLP, W1, "w1"), PARAM(TINY_MLP, B1, "b1"),
+                       PARAM(TINY_MLP, W2, "w2"), PARAM(TINY_MLP, B2, "b2")},
+                      0.5f, 3);
+}
+
+ModelHarness allOps() {
+  return ModelHarness(all_ops_kiln_model(),
+                      {PARAM(ALL_OPS, W, "w"), PARAM(ALL_OPS, V, "v"),
+                       PARAM(ALL_OPS, S, "s"), PARAM(ALL_OPS, C, "c"),
+                       PARAM(ALL_OPS, D, "d")},
+                      1.0f, 4);
+}
+
+void expectGradientsMatch(ModelHarness &harness, int64_t batchSize) {
+  Batch batch = harness.randomBatch(batchSize, 100 + batchSize);
+  auto analytic = harness.sgdGradients(batch);
+  auto numeric = harness.finiteDifferences(batch, 4e-3f);
+  double largest = 0;
+  for (size_t p = 0; p < harness.params.size(); ++p)
+    for (size_t i = 0; i < analytic[p].size(); ++i) {
+      double g = analytic[p][i], fd = numeric[p][i];
+      largest = std::max(largest, std::fabs(g));
+      double tolerance = 2e-3 + 3e-2 * std::max(std::fabs(g), std::fabs(fd));
+      EXPECT_NEAR(g, fd, tolerance)
+          << harness.params[p].name << "[" << i << "], batch " << batchSize;
+    }
+  // The check means nothing if every gradient were zero.
+  EXPECT_GT(largest, 1e-2);
+}
+
+TEST(GradientCheck, TinyMlpBatch1) {
+  ModelHarness h = tinyMlp();
+  expectGradientsMatch(h, 1);
+}
+TEST(GradientCheck, TinyMlpBatch5) {
+  ModelHarness h = tinyMlp();
+  expectGradientsMatch(h, 5);
+}
+TEST(GradientCheck, TinyMlpBatch64) {
+  ModelHarness h = tinyMlp();
+  expectGradientsMatch(h, 64);
+}
+TEST(GradientCheck, AllOpsBatch1) {
+  ModelHarness h = allOps();
+  expectGradientsMatch(h, 1);
+}
+TEST(GradientCheck, AllOpsBatch7) {
+  ModelHarness h = allOps();
+  expectGradientsMatch(h, 7);
+}
+
+TEST(GeneratedFunctions, PredictEqualsEvaluateOutputs) {
+  ModelHarness h = allOps();
+  Batch batch = h.randomBatch(9, 3);
+  std::vector<float> fromEvaluate(9 * h.model.output_size),
+      fromPredict(9 * h.model.output_size);
+  h.model.evaluate(h.state, batch.x.data(), batch.y.data(), 9,
+                   fromEvaluate.data());
+  h.model.predict(h.state, batch.x.data(), 9, fromPredict.data());
+  EXPECT_EQ(fromEvaluate, fromPredict);
+}
+
+TEST(GeneratedFunctions, InitIsDeterministicPerSeed) {
+  kiln_model m = tiny_mlp_kiln_model();
+  std::vector<unsigned char> a(m.state_size), b(m.state_size),
+      c(m.state_size);
+  m.init(a.data(), 42);
+  m.init(b.data(), 42);
+  m.init(c.data(), 43);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(GeneratedFunctions, GlorotUniformStaysInItsLimit) {
+  ModelHarness h = tinyMlp();
+  // glorot_uniform on [6, 5]: U(-sqrt(6 / 11), sqrt(6 / 11)).
+  double limit = std::sqrt(6.0 / 11.0), sum = 0;
+  const float *w1 = h.param(h.params[0]);
+  for (int64_t i = 0; i < TINY_MLP_W1_COUNT; ++i) {
+    EXPECT_LE(std::fabs(w1[i]), limit);
+    sum += w1[i];
+  }
+  EXPECT_LT(std::fabs(sum / TINY_MLP_W1_COUNT), limit / 2);
+}
+
+} // namespace
