@@ -18,8 +18,8 @@ if not hasattr(config, "kiln_obj_root"):
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kiln_obj_root, "test")
 
-# unit/ holds GoogleTest sources; Inputs/ directories hold data for RUN lines.
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+# unit/ and numerics/ hold GoogleTest sources (numerics/ also its models); Inputs/ directories hold data for RUN lines.
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "numerics", "Inputs"]
 
 config.environment["PATH"] = os.pathsep.join(
     [config.kiln_tools_dir, config.llvm_tools_dir, config.environment["PATH"]]
