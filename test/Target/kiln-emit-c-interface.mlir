@@ -1,0 +1,217 @@
+// RUN: split-file %s %t
+// RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | FileCheck %s --check-prefix=PIPE
+// RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | FileCheck %s --check-prefix=LOWERED
+// RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=IR
+// RUN: kiln-opt %t/wrappers.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=WRAP
+// RUN: kiln-opt %t/errors.mlir -split-input-file -verify-diagnostics --kiln-emit-c-interface
+
+// The public C functions around the lowered *_impl functions: plain pointers
+// plus a batch size, expanded into the memref descriptors the impls take.
+
+//--- pipeline.mlir
+// The whole CPU pipeline (--kiln-train-pipeline) on a one-layer model. State
+// layout: w 4x3 f32 at 0 (48 B), b 3 f32 at 64, step i64 at 128; size 192.
+// PIPE-LABEL: module @tiny
+// PIPE-SAME: kiln.state_size = 192 : i64
+
+// init(void *state, uint64_t seed): the state descriptor is
+// (ptr, ptr, 0, 192, 1); the seed is passed through.
+// PIPE: llvm.func @tiny_init_impl(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64, %{{.*}}: i64)
+// PIPE-LABEL: llvm.func @tiny_init(
+// PIPE-SAME: %[[S:.*]]: !llvm.ptr, %[[SEED:.*]]: i64) {
+// PIPE-NEXT: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: %[[SIZE:.*]] = llvm.mlir.constant(192 : i64) : i64
+// PIPE-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: llvm.mul
+// PIPE-NEXT: llvm.call @tiny_init_impl(%[[S]], %[[S]], %[[ZERO]], %[[SIZE]], %[[ONE]], %[[SEED]]) : (!llvm.ptr, !llvm.ptr, i64, i64, i64, i64) -> ()
+// PIPE-NEXT: llvm.return
+
+// float train_step(void *state, const float *x, const int32_t *y,
+// int64_t batch): x is [batch, 4] with strides [4, 1], y is [batch], the
+// loss is written to a stack slot and returned.
+// PIPE: llvm.func @tiny_train_step_impl(
+// PIPE-LABEL: llvm.func @tiny_train_step(
+// PIPE-SAME: %[[S:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[N:.*]]: i64) -> f32 {
+// PIPE-NEXT: %[[SO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: %[[SIZE:.*]] = llvm.mlir.constant(192 : i64) : i64
+// PIPE-NEXT: %[[SS:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: llvm.mul
+// PIPE-NEXT: %[[XO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: %[[FOUR:.*]] = llvm.mlir.constant(4 : i64) : i64
+// PIPE-NEXT: %[[XS1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: %[[XS0:.*]] = llvm.mul %[[XS1]], %[[FOUR]] : i64
+// PIPE-NEXT: llvm.mul %[[XS0]], %[[N]] : i64
+// PIPE-NEXT: %[[YO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: %[[YS:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: llvm.mul %[[YS]], %[[N]] : i64
+// PIPE-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: %[[SLOT:.*]] = llvm.alloca %[[C1]] x f32 : (i64) -> !llvm.ptr
+// PIPE-NEXT: %[[LO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: llvm.call @tiny_train_step_impl(%[[S]], %[[S]], %[[SO]], %[[SIZE]], %[[SS]], %[[X]], %[[X]], %[[XO]], %[[N]], %[[FOUR]], %[[XS0]], %[[XS1]], %[[Y]], %[[Y]], %[[YO]], %[[N]], %[[YS]], %[[SLOT]], %[[SLOT]], %[[LO]])
+// PIPE-NEXT: %[[LOSS:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
+// PIPE-NEXT: llvm.return %[[LOSS]] : f32
+
+// predict(const void *state, const float *x, int64_t batch, float *logits):
+// the output [batch, 3] has strides [3, 1].
+// PIPE: llvm.func @tiny_predict_impl(
+// PIPE-LABEL: llvm.func @tiny_predict(
+// PIPE-SAME: %[[S:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[OUT:.*]]: !llvm.ptr) {
+// PIPE: %[[THREE:.*]] = llvm.mlir.constant(3 : i64) : i64
+// PIPE-NEXT: %[[OS1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: %[[OS0:.*]] = llvm.mul %[[OS1]], %[[THREE]] : i64
+// PIPE: llvm.call @tiny_predict_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[N]], %[[THREE]], %[[OS0]], %[[OS1]])
+// PIPE-NEXT: llvm.return{{$}}
+
+// float evaluate(const void *state, const float *x, const int32_t *y,
+// int64_t batch, float *logits).
+// PIPE: llvm.func @tiny_evaluate_impl(
+// PIPE-LABEL: llvm.func @tiny_evaluate(
+// PIPE-SAME: %[[S:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[OUT:.*]]: !llvm.ptr) -> f32 {
+// PIPE: %[[SLOT:.*]] = llvm.alloca
+// PIPE: llvm.call @tiny_evaluate_impl(%[[S]], %[[S]], {{.*}}, %[[X]], %[[X]], {{.*}}, %[[Y]], %[[Y]], {{.*}}, %[[SLOT]], %[[SLOT]], {{.*}}, %[[OUT]], %[[OUT]], {{.*}})
+// PIPE-NEXT: %[[LOSS:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
+// PIPE-NEXT: llvm.return %[[LOSS]] : f32
+
+// int64_t state_size(void).
+// PIPE-LABEL: llvm.func @tiny_state_size() -> i64 {
+// PIPE-NEXT: %[[SIZE:.*]] = llvm.mlir.constant(192 : i64) : i64
+// PIPE-NEXT: llvm.return %[[SIZE]] : i64
+
+// Everything is in the LLVM dialect: no func, memref, tensor, linalg or kiln
+// ops and no unrealized casts are left.
+// LOWERED-NOT: func.func
+// LOWERED-NOT: memref.
+// LOWERED-NOT: tensor.
+// LOWERED-NOT: linalg.
+// LOWERED-NOT: = kiln.
+// LOWERED-NOT: unrealized_conversion_cast
+
+// The module translates to LLVM IR with the C signatures of the header.
+// IR-DAG: define void @tiny_init(ptr %{{.*}}, i64 %{{.*}})
+// IR-DAG: define float @tiny_train_step(ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, i64 %{{.*}})
+// IR-DAG: define void @tiny_predict(ptr %{{.*}}, ptr %{{.*}}, i64 %{{.*}}, ptr %{{.*}})
+// IR-DAG: define float @tiny_evaluate(ptr %{{.*}}, ptr %{{.*}}, ptr %{{.*}}, i64 %{{.*}}, ptr %{{.*}})
+// IR-DAG: define i64 @tiny_state_size()
+module @tiny attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.5 : f32}} {
+  func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
+                     %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "uniform", low = -0.5 : f32, high = 0.5 : f32}},
+                     %b: tensor<3xf32> {kiln.param = "b", kiln.init = {kind = "constant", value = 0.0 : f32}})
+      -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
+    %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = kiln.add %0, %b : (tensor<?x3xf32>, tensor<3xf32>) -> tensor<?x3xf32>
+    %2 = kiln.relu %1 : tensor<?x3xf32>
+    %3 = kiln.softmax_cross_entropy %2, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
+    %4 = kiln.reduce_mean %3 : (tensor<?xf32>) -> tensor<f32>
+    return %4, %2 : tensor<f32>, tensor<?x3xf32>
+  }
+}
+
+//--- wrappers.mlir
+// The pass alone, on hand-written impls, to pin the descriptor layout.
+
+// A rank-3 input [batch, 2, 3]: sizes (batch, 2, 3), strides (6, 3, 1), the
+// output [batch, 5]: sizes (batch, 5), strides (5, 1). Parameter order:
+// state, inputs, batch, outputs.
+// WRAP-LABEL: llvm.func @m_predict(
+// WRAP-SAME: %[[S:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[Y:.*]]: !llvm.ptr) {
+// WRAP-NEXT: %[[SO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: %[[SIZE:.*]] = llvm.mlir.constant(256 : i64) : i64
+// WRAP-NEXT: %[[SS:.*]] = llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: llvm.mul %[[SS]], %[[SIZE]] : i64
+// WRAP-NEXT: %[[XO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64) : i64
+// WRAP-NEXT: %[[THREE:.*]] = llvm.mlir.constant(3 : i64) : i64
+// WRAP-NEXT: %[[XS2:.*]] = llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: %[[XS1:.*]] = llvm.mul %[[XS2]], %[[THREE]] : i64
+// WRAP-NEXT: %[[XS0:.*]] = llvm.mul %[[XS1]], %[[TWO]] : i64
+// WRAP-NEXT: llvm.mul %[[XS0]], %[[N]] : i64
+// WRAP-NEXT: %[[YO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: %[[FIVE:.*]] = llvm.mlir.constant(5 : i64) : i64
+// WRAP-NEXT: %[[YS1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: %[[YS0:.*]] = llvm.mul %[[YS1]], %[[FIVE]] : i64
+// WRAP-NEXT: llvm.mul %[[YS0]], %[[N]] : i64
+// WRAP-NEXT: llvm.call @m_predict_impl(%[[S]], %[[S]], %[[SO]], %[[SIZE]], %[[SS]], %[[X]], %[[X]], %[[XO]], %[[N]], %[[TWO]], %[[THREE]], %[[XS0]], %[[XS1]], %[[XS2]], %[[Y]], %[[Y]], %[[YO]], %[[N]], %[[FIVE]], %[[YS0]], %[[YS1]])
+// WRAP-NEXT: llvm.return{{$}}
+
+// A scalar (the seed) comes last and is passed through unchanged.
+// WRAP-LABEL: llvm.func @m_init(
+// WRAP-SAME: %[[S:.*]]: !llvm.ptr, %[[SEED:.*]]: i64) {
+// WRAP: llvm.call @m_init_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[SEED]])
+
+// Fully static arguments need no batch parameter; the loss makes the wrapper
+// return f32.
+// WRAP-LABEL: llvm.func @m_fixed(
+// WRAP-SAME: %[[S:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr) -> f32 {
+// WRAP-NEXT: llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: llvm.mlir.constant(256 : i64) : i64
+// WRAP-NEXT: llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: llvm.mul
+// WRAP-NEXT: %[[XO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64) : i64
+// WRAP-NEXT: %[[XS:.*]] = llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: llvm.mul %[[XS]], %[[TWO]] : i64
+// WRAP-NEXT: %[[C1:.*]] = llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: %[[SLOT:.*]] = llvm.alloca %[[C1]] x f32 : (i64) -> !llvm.ptr
+// WRAP-NEXT: %[[LO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// WRAP-NEXT: llvm.mlir.constant(1 : i64) : i64
+// WRAP-NEXT: llvm.call @m_fixed_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %[[XO]], %[[TWO]], %[[XS]], %[[SLOT]], %[[SLOT]], %[[LO]])
+// WRAP-NEXT: %[[L:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
+// WRAP-NEXT: llvm.return %[[L]] : f32
+
+// state_size() returns the module's kiln.state_size.
+// WRAP-LABEL: llvm.func @m_state_size() -> i64 {
+// WRAP-NEXT: %[[SIZE:.*]] = llvm.mlir.constant(256 : i64) : i64
+// WRAP-NEXT: llvm.return %[[SIZE]] : i64
+module @m attributes {kiln.state_size = 256 : i64} {
+  llvm.func @m_predict_impl(%s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64,
+                            %x0: !llvm.ptr, %x1: !llvm.ptr, %x2: i64, %x3: i64, %x4: i64, %x5: i64, %x6: i64, %x7: i64, %x8: i64,
+                            %y0: !llvm.ptr, %y1: !llvm.ptr, %y2: i64, %y3: i64, %y4: i64, %y5: i64, %y6: i64)
+      attributes {kiln.c_roles = [{name = "const_state", role = "state", shape = array<i64>},
+                                  {name = "x", role = "input", shape = array<i64: -9223372036854775808, 2, 3>},
+                                  {name = "y", role = "output", shape = array<i64: -9223372036854775808, 5>}]} {
+    llvm.return
+  }
+  llvm.func @m_init_impl(%s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64, %seed: i64)
+      attributes {kiln.c_roles = [{name = "state", role = "state", shape = array<i64>},
+                                  {name = "seed", role = "scalar", shape = array<i64>}]} {
+    llvm.return
+  }
+  llvm.func @m_fixed_impl(%s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64,
+                          %x0: !llvm.ptr, %x1: !llvm.ptr, %x2: i64, %x3: i64, %x4: i64,
+                          %l0: !llvm.ptr, %l1: !llvm.ptr, %l2: i64)
+      attributes {kiln.c_roles = [{name = "state", role = "state", shape = array<i64>},
+                                  {name = "x", role = "input", shape = array<i64: 2>},
+                                  {name = "loss", role = "loss", shape = array<i64>}]} {
+    llvm.return
+  }
+}
+
+//--- errors.mlir
+// Without the state layout there is no state size to describe the state by.
+// expected-error @+1 {{no kiln.state_size: run kiln-state-abi first}}
+module @no_layout {
+  llvm.func @no_layout_init_impl(%seed: i64) attributes {kiln.c_roles = [{name = "seed", role = "scalar", shape = array<i64>}]} {
+    llvm.return
+  }
+}
+
+// -----
+
+// A role the C interface does not know.
+module @bad_role attributes {kiln.state_size = 64 : i64} {
+  // expected-error @+1 {{malformed kiln.c_roles}}
+  llvm.func @bad_role_init_impl(%seed: i64) attributes {kiln.c_roles = [{name = "seed", role = "weights", shape = array<i64>}]} {
+    llvm.return
+  }
+}
+
+// -----
+
+// An impl whose name does not end in _impl cannot be wrapped.
+module @bad_name attributes {kiln.state_size = 64 : i64} {
+  // expected-error @+1 {{malformed kiln.c_roles}}
+  llvm.func @bad_name_init(%seed: i64) attributes {kiln.c_roles = [{name = "seed", role = "scalar", shape = array<i64>}]} {
+    llvm.return
+  }
+}
