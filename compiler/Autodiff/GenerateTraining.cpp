@@ -294,8 +294,11 @@ LogicalResult GenerateTrainingPass::buildPredict() {
   std::reverse(kept.begin(), kept.end());
   for (unsigned label : args.labels)
     if (wanted.contains(forward.getArgument(label)))
-      return emitError(forward.getArgument(label).getLoc(), "output '")
-             << nameOf(forward, label) << "' must not depend on the label";
+      return emitError(output.getLoc(), "output '")
+             << forward.getResultAttrOfType<StringAttr>(1, model::kResultAttr)
+                    .getValue()
+             << "' must not depend on the label '" << nameOf(forward, label)
+             << "'";
 
   OpBuilder b(&getContext());
   SmallVector<unsigned> order(args.params);

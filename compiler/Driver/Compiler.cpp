@@ -135,10 +135,11 @@ LogicalResult Compilation::State::advanceTo(EmitStage stage) {
 Compilation::Compilation() : state(std::make_unique<State>()) {}
 Compilation::~Compilation() = default;
 
-std::unique_ptr<Compilation> Compilation::open(llvm::StringRef path) {
+std::unique_ptr<Compilation> Compilation::open(llvm::StringRef path,
+                                               llvm::StringRef tool) {
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
   if (std::error_code ec = file.getError()) {
-    llvm::WithColor::error(llvm::errs(), "kiln")
+    llvm::WithColor::error(llvm::errs(), tool)
         << "cannot open '" << path << "': " << ec.message() << '\n';
     return nullptr;
   }
@@ -183,12 +184,13 @@ const ModelInfo *Compilation::info() {
 }
 
 bool writeFileAtomically(llvm::StringRef path,
-                            llvm::function_ref<bool(llvm::raw_ostream &)> write) {
+                         llvm::function_ref<bool(llvm::raw_ostream &)> write,
+                         llvm::StringRef tool) {
   llvm::SmallString<256> temporary;
   int fd;
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
           path + ".tmp-%%%%%%", fd, temporary)) {
-    llvm::WithColor::error(llvm::errs(), "kiln")
+    llvm::WithColor::error(llvm::errs(), tool)
         << "cannot write '" << path << "': " << ec.message() << '\n';
     return false;
   }
@@ -198,7 +200,7 @@ bool writeFileAtomically(llvm::StringRef path,
     ok = write(os);
     os.flush();
     if (os.has_error()) {
-      llvm::WithColor::error(llvm::errs(), "kiln")
+      llvm::WithColor::error(llvm::errs(), tool)
           << "cannot write '" << path << "': " << os.error().message() << '\n';
       os.clear_error();
       ok = false;
@@ -206,7 +208,7 @@ bool writeFileAtomically(llvm::StringRef path,
   }
   if (ok) {
     if (std::error_code ec = llvm::sys::fs::rename(temporary, path)) {
-      llvm::WithColor::error(llvm::errs(), "kiln")
+      llvm::WithColor::error(llvm::errs(), tool)
           << "cannot write '" << path << "': " << ec.message() << '\n';
       ok = false;
     }
@@ -219,18 +221,19 @@ bool writeFileAtomically(llvm::StringRef path,
 std::unique_ptr<ModelInfo> compileToFiles(llvm::StringRef path,
                                           const TargetOptions &target,
                                           llvm::StringRef objectPath,
-                                          llvm::StringRef headerPath) {
-  auto compilation = Compilation::open(path);
+                                          llvm::StringRef headerPath,
+                                          llvm::StringRef tool) {
+  auto compilation = Compilation::open(path, tool);
   if (!compilation)
     return nullptr;
   if (!writeFileAtomically(objectPath, [&](llvm::raw_ostream &os) {
         return compilation->emit(EmitStage::Object, target, os);
-      }))
+      }, tool))
     return nullptr;
   if (!headerPath.empty() &&
       !writeFileAtomically(headerPath, [&](llvm::raw_ostream &os) {
         return compilation->emit(EmitStage::Header, target, os);
-      }))
+      }, tool))
     return nullptr;
   const ModelInfo *info = compilation->info();
   return info ? std::make_unique<ModelInfo>(*info) : nullptr;

@@ -60,8 +60,10 @@ struct ModelInfo {
 /// later ones after the earlier ones; any failure has been reported.
 class Compilation {
 public:
-  /// Reads and parses `path` ("-" for stdin). Null after a diagnostic.
-  static std::unique_ptr<Compilation> open(llvm::StringRef path);
+  /// Reads and parses `path` ("-" for stdin). Null after a diagnostic;
+  /// `tool` prefixes errors that have no source location.
+  static std::unique_ptr<Compilation> open(llvm::StringRef path,
+                                           llvm::StringRef tool = "kilnc");
   ~Compilation();
 
   /// Writes `stage` to `os` (objects as bytes). False after a diagnostic.
@@ -83,12 +85,14 @@ private:
 std::unique_ptr<ModelInfo> compileToFiles(llvm::StringRef path,
                                           const TargetOptions &target,
                                           llvm::StringRef objectPath,
-                                          llvm::StringRef headerPath);
+                                          llvm::StringRef headerPath,
+                                          llvm::StringRef tool = "kilnc");
 
 /// Runs `write` into a temporary file beside `path` and renames it over
 /// `path` only when `write` returned true; reports I/O errors.
 bool writeFileAtomically(llvm::StringRef path,
-                         llvm::function_ref<bool(llvm::raw_ostream &)> write);
+                         llvm::function_ref<bool(llvm::raw_ostream &)> write,
+                         llvm::StringRef tool = "kilnc");
 
 } // namespace kiln
 

@@ -1,6 +1,9 @@
 //===- MLIRGen.cpp - .kiln AST to the kiln dialect ------------------------===//
 #include "Frontend/MLIRGen.h"
 
+#include "Frontend/ExprEval.h"
+#include "Frontend/RecipeGen.h"
+
 #include "Kiln/IR/KilnModel.h"
 #include "Kiln/IR/KilnOps.h"
 
@@ -49,6 +52,10 @@ private:
     return FileLineColLoc::get(builder.getStringAttr(file), line, col);
   }
   InFlightDiagnostic error(llvm::SMLoc where) { return emitError(loc(where)); }
+  /// `error` as the callback the shared evaluation helpers take.
+  std::function<InFlightDiagnostic(llvm::SMLoc)> errorFn() {
+    return [this](llvm::SMLoc where) { return error(where); };
+  }
 
   FailureOr<RankedTensorType> tensorType(const ast::TensorType &type,
                                          bool allowBatch);
@@ -57,12 +64,7 @@ private:
   FailureOr<Value> expression(const ast::Expr &expr);
   FailureOr<Value> call(const ast::CallExpr &call);
   FailureOr<Value> f32Operand(const ast::Expr &expr);
-  FailureOr<double> constantNumber(const ast::Expr &expr);
-  FailureOr<std::string> constantString(const ast::Expr &expr);
-  LogicalResult trainBlock(const ast::ConfigBlock &block, ModuleOp op);
-  LogicalResult dataBlock(const ast::ConfigBlock &block);
-  FailureOr<DataSource> dataSource(const ast::Expr &expr);
-
+  
   OpBuilder builder;
   llvm::SourceMgr &sourceMgr;
   const ast::Module &module;
@@ -91,72 +93,6 @@ Generator::tensorType(const ast::TensorType &type, bool allowBatch) {
   return RankedTensorType::get(shape, element);
 }
 
-FailureOr<double> Generator::constantNumber(const ast::Expr &expr) {
-  if (auto *number = dyn_cast<ast::NumberExpr>(&expr))
-    return number->value;
-  if (auto *unary = dyn_cast<ast::UnaryExpr>(&expr)) {
-    auto operand = constantNumber(*unary->operand);
-    return failed(operand) ? operand : FailureOr<double>(-*operand);
-  }
-  if (auto *binary = dyn_cast<ast::BinaryExpr>(&expr)) {
-    auto lhs = constantNumber(*binary->lhs);
-    if (failed(lhs))
-      return failure();
-    auto rhs = constantNumber(*binary->rhs);
-    if (failed(rhs))
-      return failure();
-    switch (binary->op) {
-    case '+':
-      return *lhs + *rhs;
-    case '-':
-      return *lhs - *rhs;
-    case '*':
-      return *lhs * *rhs;
-    default:
-      if (*rhs == 0)
-        return error(binary->getLoc()) << "division by zero";
-      return *lhs / *rhs;
-    }
-  }
-  return error(expr.getLoc()) << "expected a number";
-}
-
-FailureOr<std::string> Generator::constantString(const ast::Expr &expr) {
-  if (auto *text = dyn_cast<ast::StringExpr>(&expr))
-    return text->value;
-  return error(expr.getLoc()) << "expected a string";
-}
-
-/// Reads keyword arguments with defaults; reports unknown keywords.
-struct Keywords {
-  llvm::StringMap<const ast::Expr *> given;
-};
-
-static LogicalResult checkKeywords(const ast::CallExpr &call,
-                                   ArrayRef<StringRef> allowed,
-                                   llvm::function_ref<InFlightDiagnostic(
-                                       llvm::SMLoc)> error) {
-  for (const ast::KeywordArg &kw : call.kwargs)
-    if (!llvm::is_contained(allowed, kw.name)) {
-      auto diag = error(kw.loc) << "unknown argument '" << kw.name << "' of '"
-                                << call.callee << "'";
-      if (!allowed.empty()) {
-        diag << " (expected ";
-        llvm::interleave(allowed, diag, ", ");
-        diag << ")";
-      }
-      return failure();
-    }
-  return success();
-}
-
-static const ast::Expr *keyword(const ast::CallExpr &call, StringRef name) {
-  for (const ast::KeywordArg &kw : call.kwargs)
-    if (kw.name == name)
-      return kw.value.get();
-  return nullptr;
-}
-
 FailureOr<DictionaryAttr>
 Generator::initializer(const ast::ParamDecl &param, RankedTensorType type) {
   auto dict = [&](StringRef kind,
@@ -169,7 +105,7 @@ Generator::initializer(const ast::ParamDecl &param, RankedTensorType type) {
   };
   const ast::Expr &init = *param.init;
   if (isa<ast::NumberExpr, ast::UnaryExpr>(init)) {
-    auto value = constantNumber(init);
+    auto value = evaluateNumber(init, errorFn());
     if (failed(value))
       return failure();
     return dict("constant", {{"value", *value}});
@@ -185,15 +121,14 @@ Generator::initializer(const ast::ParamDecl &param, RankedTensorType type) {
                                    "glorot_uniform, zeros or normal(stddev = 0.1)";
   // Keyword arguments of parameterized initializers, with Keras defaults.
   auto number = [&](StringRef key, double fallback) -> FailureOr<double> {
-    const ast::Expr *value = call ? keyword(*call, key) : nullptr;
-    return value ? constantNumber(*value) : FailureOr<double>(fallback);
+    const ast::Expr *value = call ? findKeyword(*call, key) : nullptr;
+    return value ? evaluateNumber(*value, errorFn()) : FailureOr<double>(fallback);
   };
   auto allow = [&](ArrayRef<StringRef> keys) -> LogicalResult {
     if (call && !call->args.empty())
       return error(call->args.front()->getLoc())
              << "initializer '" << name << "' takes keyword arguments only";
-    return call ? checkKeywords(*call, keys,
-                                [&](llvm::SMLoc l) { return error(l); })
+    return call ? checkKeywords(*call, keys, errorFn())
                 : success();
   };
   auto [fanIn, fanOut] = fans(type.getShape());
@@ -259,8 +194,11 @@ FailureOr<Value> Generator::f32Operand(const ast::Expr &expr) {
 template <typename OpT, typename... Args>
 static FailureOr<Value> createInferred(OpBuilder &b, Location loc,
                                        Args &&...args) {
+  // Build with a placeholder result type (the inferring builder would abort
+  // on a shape error), then infer the real one.
   OperationState state(loc, OpT::getOperationName());
-  OpT::build(b, state, std::forward<Args>(args)...);
+  OpT::build(b, state, b.getNoneType(), std::forward<Args>(args)...);
+  state.types.clear();
   SmallVector<Type> types;
   if (failed(OpT::inferReturnTypes(b.getContext(), loc, state.operands,
                                    state.attributes.getDictionary(
@@ -268,6 +206,7 @@ static FailureOr<Value> createInferred(OpBuilder &b, Location loc,
                                    state.getRawProperties(), state.regions,
                                    types)))
     return failure();
+  state.addTypes(types);
   return b.create(state)->getResult(0);
 }
 
@@ -283,17 +222,11 @@ FailureOr<Value> Generator::call(const ast::CallExpr &call) {
                                 << call.args.size();
   };
   auto flag = [&](StringRef key) -> FailureOr<bool> {
-    const ast::Expr *value = keyword(call, key);
-    if (!value)
-      return false;
-    auto *bare = dyn_cast<ast::NameExpr>(value);
-    if (!bare || (bare->name != "true" && bare->name != "false"))
-      return error(value->getLoc()) << "'" << key << "' must be true or false";
-    return bare->name == "true";
+    const ast::Expr *value = findKeyword(call, key);
+    return value ? evaluateFlag(*value, errorFn()) : FailureOr<bool>(false);
   };
   auto keywords = [&](ArrayRef<StringRef> allowed) {
-    return checkKeywords(call, allowed,
-                         [&](llvm::SMLoc l) { return error(l); });
+    return checkKeywords(call, allowed, errorFn());
   };
 
   if (name == "matmul") {
@@ -354,8 +287,8 @@ FailureOr<Value> Generator::call(const ast::CallExpr &call) {
     if (failed(x) || failed(keepdims))
       return failure();
     SmallVector<int64_t> axes;
-    if (const ast::Expr *axis = keyword(call, "axis")) {
-      auto value = constantNumber(*axis);
+    if (const ast::Expr *axis = findKeyword(call, "axis")) {
+      auto value = evaluateNumber(*axis, errorFn());
       if (failed(value))
         return failure();
       if (*value != std::floor(*value))
@@ -418,132 +351,13 @@ FailureOr<Value> Generator::expression(const ast::Expr &expr) {
   return error(expr.getLoc()) << "a string is not a tensor";
 }
 
-LogicalResult Generator::trainBlock(const ast::ConfigBlock &block,
-                                    ModuleOp op) {
-  auto positiveInteger = [&](const ast::ConfigEntry &entry,
-                             int64_t &out) -> LogicalResult {
-    auto value = constantNumber(*entry.value);
-    if (failed(value))
-      return failure();
-    if (*value < 1 || *value != std::floor(*value) || *value > 1e12)
-      return error(entry.value->getLoc())
-             << "'" << entry.key << "' must be a positive integer";
-    out = (int64_t)*value;
-    return success();
-  };
-  bool haveOptimizer = false;
-  for (const ast::ConfigEntry &entry : block.entries) {
-    if (entry.key == "batch_size") {
-      if (failed(positiveInteger(entry, recipe.batchSize)))
-        return failure();
-    } else if (entry.key == "epochs") {
-      if (failed(positiveInteger(entry, recipe.epochs)))
-        return failure();
-    } else if (entry.key == "seed") {
-      int64_t seed;
-      if (failed(positiveInteger(entry, seed)))
-        return failure();
-      recipe.seed = seed;
-    } else if (entry.key == "optimizer") {
-      auto *call = dyn_cast<ast::CallExpr>(entry.value.get());
-      if (!call)
-        return error(entry.value->getLoc())
-               << "expected an optimizer such as sgd(learning_rate = 0.1)";
-      if (call->callee != "sgd" && call->callee != "gd")
-        return error(call->getLoc())
-               << "unknown optimizer '" << call->callee
-               << "' (expected sgd or gd)";
-      if (!call->args.empty())
-        return error(call->args.front()->getLoc())
-               << "optimizer arguments must be named, e.g. learning_rate = 0.1";
-      if (failed(checkKeywords(*call, {"learning_rate"},
-                               [&](llvm::SMLoc l) { return error(l); })))
-        return failure();
-      if (const ast::Expr *rate = keyword(*call, "learning_rate")) {
-        auto value = constantNumber(*rate);
-        if (failed(value))
-          return failure();
-        if (*value <= 0)
-          return error(rate->getLoc()) << "learning_rate must be positive";
-        recipe.learningRate = *value;
-      }
-      recipe.optimizer = "sgd";
-      haveOptimizer = true;
-    } else {
-      return error(entry.loc) << "unknown 'train' setting '" << entry.key
-                              << "' (expected optimizer, batch_size, epochs "
-                                 "or seed)";
-    }
-  }
-  (void)haveOptimizer; // sgd with the default learning rate otherwise
-  op->setAttr(model::kOptimizerAttr,
-              builder.getDictionaryAttr({
-                  builder.getNamedAttr("kind",
-                                       builder.getStringAttr(recipe.optimizer)),
-                  builder.getNamedAttr(
-                      "learning_rate",
-                      builder.getF32FloatAttr(recipe.learningRate)),
-              }));
-  return success();
-}
-
-FailureOr<DataSource> Generator::dataSource(const ast::Expr &expr) {
-  auto *call = dyn_cast<ast::CallExpr>(&expr);
-  if (!call || call->callee != "idx")
-    return error(expr.getLoc())
-           << "expected a data source such as idx(\"images.gz\", "
-              "\"labels.gz\", scale = 1/255)";
-  if (call->args.size() != 2)
-    return error(call->getLoc()) << "'idx' expects 2 positional arguments "
-                                    "(images file, labels file), got "
-                                 << call->args.size();
-  if (failed(checkKeywords(*call, {"scale", "shift"},
-                           [&](llvm::SMLoc l) { return error(l); })))
-    return failure();
-  DataSource source;
-  source.format = "idx";
-  auto images = constantString(*call->args[0]);
-  auto labels = succeeded(images) ? constantString(*call->args[1])
-                                  : FailureOr<std::string>();
-  if (failed(images) || failed(labels))
-    return failure();
-  source.images = *images;
-  source.labels = *labels;
-  for (StringRef key : {"scale", "shift"})
-    if (const ast::Expr *value = keyword(*call, key)) {
-      auto number = constantNumber(*value);
-      if (failed(number))
-        return failure();
-      (key == "scale" ? source.scale : source.shift) = *number;
-    }
-  return source;
-}
-
-LogicalResult Generator::dataBlock(const ast::ConfigBlock &block) {
-  for (const ast::ConfigEntry &entry : block.entries) {
-    if (entry.key != "train" && entry.key != "test")
-      return error(entry.loc) << "unknown 'data' entry '" << entry.key
-                              << "' (expected train or test)";
-    auto source = dataSource(*entry.value);
-    if (failed(source))
-      return failure();
-    (entry.key == "train" ? recipe.train : recipe.test) = *source;
-  }
-  return success();
-}
-
 OwningOpRef<ModuleOp> Generator::generate() {
   MLIRContext *context = builder.getContext();
   context->loadDialect<KilnDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> result =
       ModuleOp::create(loc(module.loc), StringRef(module.name));
 
-  for (const ast::ConfigBlock &block : module.blocks) {
-    if (block.kind == "train" ? failed(trainBlock(block, *result))
-                              : failed(dataBlock(block)))
-      return nullptr;
-  }
-  if (!module.findBlock("train") && failed(trainBlock({}, *result)))
+  if (failed(generateRecipe(module, *result, recipe, errorFn())))
     return nullptr;
 
   // Arguments: inputs, then labels, then parameters.

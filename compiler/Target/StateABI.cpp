@@ -159,7 +159,8 @@ LogicalResult LowerToStateABIPass::lowerFunction(func::FuncOp func,
   auto stateView = [&](StringAttr name, Location where) -> FailureOr<Value> {
     auto it = slots.find(name.getValue());
     if (it == slots.end())
-      return emitError(where, "no state entry named '") << name << "'";
+      return emitError(where, "no state entry named '")
+             << name.getValue() << "'";
     Value shift = arith::ConstantIndexOp::create(b, where, it->second.offset);
     return memref::ViewOp::create(b, where, bufferOf(it->second.type), state,
                                   shift, ValueRange{})
@@ -182,9 +183,10 @@ LogicalResult LowerToStateABIPass::lowerFunction(func::FuncOp func,
       auto view = stateView(name, arg.getLoc());
       if (failed(view))
         return failure();
+      // Only functions that update the state may write into it.
       mapping.map(arg, bufferization::ToTensorOp::create(
                            b, loc, arg.getType(), *view, b.getUnitAttr(),
-                           b.getUnitAttr()));
+                           writesState ? b.getUnitAttr() : UnitAttr()));
     } else if (bufferArgIndex.count(i)) {
       mapping.map(arg, bufferization::ToTensorOp::create(
                            b, loc, arg.getType(),

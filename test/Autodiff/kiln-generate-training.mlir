@@ -289,15 +289,14 @@ module @incomplete_init attributes {kiln.optimizer = {kind = "sgd", learning_rat
 // -----
 
 // The output (second result) depends on the label, so @predict could not be
-// built. (The exact output name in this message is covered separately, in
-// kiln-generate-training-output-name.mlir.)
+// built; the error names the output and the label, at the output's op.
 module @output_uses_label attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.1 : f32}} {
   func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"},
-                     // expected-error @+1 {{must not depend on the label}}
                      %y: tensor<?xi32> {kiln.label = "y"},
                      %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
       -> (tensor<f32> {kiln.result = "loss"}, tensor<?xf32> {kiln.result = "per_example"}) {
     %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    // expected-error @+1 {{output 'per_example' must not depend on the label 'y'}}
     %1 = kiln.softmax_cross_entropy %0, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
     %2 = kiln.reduce_mean %1 : (tensor<?xf32>) -> tensor<f32>
     return %2, %1 : tensor<f32>, tensor<?xf32>

@@ -1,10 +1,4 @@
 // RUN: not kiln-opt %s --kiln-state-abi 2>&1 | FileCheck %s
-// XFAIL: *
-// BUG: StateABI.cpp stateView() streams the StringAttr itself into the
-// message (`<< name`), which prints it with its own quotes:
-//   error: no state entry named '"v"'
-// It should stream name.getValue(). Remove the XFAIL line once fixed.
-
 // @predict reads a parameter "v" that @init does not lay out; the message
 // names it once, in single quotes.
 // CHECK: error: no state entry named 'v'

@@ -78,7 +78,8 @@ int runTrain(const TrainRequest &request) {
   std::unique_ptr<ModelInfo> info = compileToFiles(
       request.modelPath, TargetOptions(), objectPath,
       request.keepWorkDir || !request.workDir.empty() ? workDir->file("model.h")
-                                                      : std::string());
+                                                      : std::string(),
+      "kiln");
   if (!info)
     return 1; // the driver has printed the diagnostic
   const TrainingRecipe &recipe = info->recipe;

@@ -1,0 +1,90 @@
+//===- ExprEval.cpp - Constant values and call arguments of the AST ------===//
+#include "Frontend/ExprEval.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace kiln {
+
+FailureOr<double> evaluateNumber(const ast::Expr &expr, ErrorAt error) {
+  if (auto *number = dyn_cast<ast::NumberExpr>(&expr))
+    return number->value;
+  if (auto *unary = dyn_cast<ast::UnaryExpr>(&expr)) {
+    auto operand = evaluateNumber(*unary->operand, error);
+    return failed(operand) ? operand : FailureOr<double>(-*operand);
+  }
+  if (auto *binary = dyn_cast<ast::BinaryExpr>(&expr)) {
+    auto lhs = evaluateNumber(*binary->lhs, error);
+    if (failed(lhs))
+      return failure();
+    auto rhs = evaluateNumber(*binary->rhs, error);
+    if (failed(rhs))
+      return failure();
+    switch (binary->op) {
+    case '+':
+      return *lhs + *rhs;
+    case '-':
+      return *lhs - *rhs;
+    case '*':
+      return *lhs * *rhs;
+    default:
+      if (*rhs == 0)
+        return error(binary->getLoc()) << "division by zero";
+      return *lhs / *rhs;
+    }
+  }
+  return error(expr.getLoc()) << "expected a number";
+}
+
+FailureOr<int64_t> evaluateInteger(const ast::Expr &expr, int64_t min,
+                                   int64_t max, ErrorAt error) {
+  auto value = evaluateNumber(expr, error);
+  if (failed(value))
+    return failure();
+  if (*value != std::floor(*value) || *value < (double)min ||
+      *value > (double)max)
+    return error(expr.getLoc())
+           << "expected a whole number from " << min << " to " << max;
+  return (int64_t)*value;
+}
+
+FailureOr<std::string> evaluateString(const ast::Expr &expr, ErrorAt error) {
+  if (auto *text = dyn_cast<ast::StringExpr>(&expr))
+    return text->value;
+  return error(expr.getLoc()) << "expected a string";
+}
+
+FailureOr<bool> evaluateFlag(const ast::Expr &expr, ErrorAt error) {
+  auto *bare = dyn_cast<ast::NameExpr>(&expr);
+  if (!bare || (bare->name != "true" && bare->name != "false"))
+    return error(expr.getLoc()) << "expected true or false";
+  return bare->name == "true";
+}
+
+LogicalResult checkKeywords(const ast::CallExpr &call,
+                            ArrayRef<StringRef> allowed, ErrorAt error) {
+  for (const ast::KeywordArg &kw : call.kwargs)
+    if (!llvm::is_contained(allowed, kw.name)) {
+      auto diag = error(kw.loc) << "unknown argument '" << kw.name << "' of '"
+                                << call.callee << "'";
+      if (allowed.empty()) {
+        diag << " (it takes none)";
+      } else {
+        diag << " (expected ";
+        llvm::interleave(allowed, diag, ", ");
+        diag << ")";
+      }
+      return failure();
+    }
+  return success();
+}
+
+const ast::Expr *findKeyword(const ast::CallExpr &call, StringRef name) {
+  for (const ast::KeywordArg &kw : call.kwargs)
+    if (kw.name == name)
+      return kw.value.get();
+  return nullptr;
+}
+
+} // namespace kiln
