@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Autodiff/Optimizers.h"
+#include "Autodiff/Regularization.h"
 #include "Autodiff/ReverseMode.h"
 #include "Kiln/IR/KilnModel.h"
 #include "Kiln/IR/KilnOps.h"
@@ -77,10 +78,15 @@ private:
   void cloneBody(OpBuilder &builder, IRMapping &mapping,
                  ArrayRef<Operation *> ops);
 
-  LogicalResult buildInit(ArrayRef<StateEntry> state, unsigned numParams);
+  LogicalResult buildInit(ArrayRef<StateEntry> state,
+                          const Optimizer &optimizer);
   LogicalResult buildTrainStep(ArrayRef<StateEntry> state,
                                const Optimizer &optimizer);
-  void buildEvaluate();
+  LogicalResult buildEvaluate();
+  /// `loss` plus the module's regularization penalties on `params` (the
+  /// values standing for @forward's parameters in the function being built).
+  FailureOr<Value> regularizedLoss(OpBuilder &b, Value loss,
+                                   ValueRange params);
   LogicalResult buildPredict();
 
   func::FuncOp forward;
@@ -119,8 +125,22 @@ static Value forwardResult(func::FuncOp forward, unsigned index) {
   return forward.getBody().front().getTerminator()->getOperand(index);
 }
 
+FailureOr<Value> GenerateTrainingPass::regularizedLoss(OpBuilder &b,
+                                                      Value loss,
+                                                      ValueRange params) {
+  SmallVector<NamedParameter> named;
+  for (auto [k, arg] : llvm::enumerate(args.params))
+    named.push_back({nameOf(forward, arg), params[k]});
+  return addRegularization(
+      b, forward.getLoc(), loss,
+      getOperation()->getAttrOfType<ArrayAttr>(model::kRegularizationAttr),
+      named);
+}
+
 LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
-                                              unsigned numParams) {
+                                              const Optimizer &optimizer) {
+  unsigned numParams = args.params.size();
+  unsigned slotsPerParam = optimizer.slotNames().size();
   Location loc = forward.getLoc();
   SmallVector<Type> types;
   for (const StateEntry &entry : state)
@@ -139,8 +159,10 @@ LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
           b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>{0})));
       continue;
     }
-    if (index >= numParams) { // optimizer slots start at zero
-      values.push_back(ConstantOp::create(b, loc, type, 0.0f));
+    if (index >= numParams) {
+      unsigned slot = (index - numParams) % slotsPerParam;
+      values.push_back(ConstantOp::create(b, loc, type,
+                                          optimizer.slotInitialValue(slot)));
       continue;
     }
     unsigned arg = args.params[index];
@@ -210,13 +232,17 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
     ++next;
   }
   cloneBody(b, mapping, bodyOps(forward));
-  Value loss = mapping.lookup(forwardResult(forward, 0));
-
-  auto gradients = buildGradients(b, body, loss, params);
-  if (failed(gradients))
+  auto loss = regularizedLoss(b, mapping.lookup(forwardResult(forward, 0)),
+                              params);
+  if (failed(loss))
     return failure();
 
-  // Step counter: the update below is step number `step + 1`.
+  auto gradients = buildGradients(b, body, *loss, params);
+  if (failed(gradients))
+    return failure();
+  SmallVector<Value> clipped = optimizer.clipGradients(b, loc, *gradients);
+
+  // Step counter: `count` updates are done; this is the next one.
   Value oldStep = step.getArgument(state.size() - 1);
   Value count = tensor::ExtractOp::create(b, loc, oldStep, ValueRange{});
   Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
@@ -224,20 +250,19 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   Value newStep = tensor::FromElementsOp::create(
       b, loc, oldStep.getType(), ValueRange{newCount});
 
-  Value learningRate = optimizer.buildLearningRate(b, loc);
+  StepScalars scalars = optimizer.buildStepScalars(b, loc, count);
   unsigned slotsPerParam = optimizer.slotNames().size();
   SmallVector<Value> newParams, newSlots;
   for (unsigned k = 0; k < numParams; ++k) {
     ValueRange slots = step.getArguments().slice(
         numParams + k * slotsPerParam, slotsPerParam);
     ParameterUpdate update = optimizer.buildUpdate(
-        b, params[k].getLoc(), params[k], (*gradients)[k], slots,
-        learningRate);
+        b, params[k].getLoc(), params[k], clipped[k], slots, scalars);
     newParams.push_back(update.parameter);
     llvm::append_range(newSlots, update.slots);
   }
 
-  SmallVector<Value> results{loss};
+  SmallVector<Value> results{*loss};
   llvm::append_range(results, newParams);
   llvm::append_range(results, newSlots);
   results.push_back(newStep);
@@ -251,7 +276,7 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   return success();
 }
 
-void GenerateTrainingPass::buildEvaluate() {
+LogicalResult GenerateTrainingPass::buildEvaluate() {
   // @evaluate is @forward with parameters moved first, as in @predict.
   OpBuilder b(&getContext());
   SmallVector<unsigned> order(args.params);
@@ -271,11 +296,17 @@ void GenerateTrainingPass::buildEvaluate() {
     eval.removeArgAttr(k, model::kInitAttr);
   }
   cloneBody(b, mapping, bodyOps(forward));
-  SmallVector<Value> results{mapping.lookup(forwardResult(forward, 0)),
-                             mapping.lookup(forwardResult(forward, 1))};
+  // The evaluated loss includes the penalties, as in training (and Keras).
+  auto loss = regularizedLoss(b, mapping.lookup(forwardResult(forward, 0)),
+                              eval.getArguments().take_front(
+                                  args.params.size()));
+  if (failed(loss))
+    return failure();
+  SmallVector<Value> results{*loss, mapping.lookup(forwardResult(forward, 1))};
   func::ReturnOp::create(b, forward.getLoc(), results);
   for (unsigned r = 0; r < 2; ++r)
     eval.setResultAttrs(r, forward.getResultAttrDict(r));
+  return success();
 }
 
 LogicalResult GenerateTrainingPass::buildPredict() {
@@ -351,9 +382,9 @@ void GenerateTrainingPass::runOnOperation() {
   state.push_back({model::kStepState.str(),
                    RankedTensorType::get({}, IntegerType::get(&getContext(), 64))});
 
-  if (failed(buildInit(state, args.params.size())) ||
-      failed(buildTrainStep(state, *optimizer)) || failed(buildPredict()))
+  if (failed(buildInit(state, *optimizer)) ||
+      failed(buildTrainStep(state, *optimizer)) || failed(buildPredict()) ||
+      failed(buildEvaluate()))
     return signalPassFailure();
-  buildEvaluate();
   forward.erase();
 }

@@ -12,80 +12,283 @@ namespace {
 
 class RecipeReader {
 public:
-  RecipeReader(ModuleOp module, TrainingRecipe &recipe, ErrorAt error)
-      : builder(module.getContext()), module(module), recipe(recipe),
-        error(error) {}
+  RecipeReader(const ast::Module &file, ModuleOp module,
+               TrainingRecipe &recipe, ErrorAt error)
+      : builder(module.getContext()), file(file), module(module),
+        recipe(recipe), error(error) {}
 
   LogicalResult trainBlock(const ast::ConfigBlock *block);
   LogicalResult dataBlock(const ast::ConfigBlock &block);
 
 private:
   LogicalResult optimizer(const ast::Expr &expr);
+  FailureOr<Attribute> learningRate(const ast::Expr &expr);
+  LogicalResult regularization(const ast::Expr &expr);
   FailureOr<DataSource> dataSource(const ast::Expr &expr);
 
   OpBuilder builder;
+  const ast::Module &file;
   ModuleOp module;
   TrainingRecipe &recipe;
   ErrorAt error;
+  SmallVector<Attribute> penalties;
 };
 
-LogicalResult RecipeReader::optimizer(const ast::Expr &expr) {
+/// Keras' names and positional order of each schedule's arguments.
+struct ScheduleSignature {
+  StringRef name;
+  llvm::SmallVector<StringRef> positional;
+  llvm::SmallVector<StringRef> optional;
+};
+
+const ScheduleSignature kSchedules[] = {
+    {"exponential_decay",
+     {"initial_learning_rate", "decay_steps", "decay_rate"},
+     {"staircase", "warmup_steps"}},
+    {"cosine_decay",
+     {"initial_learning_rate", "decay_steps"},
+     {"alpha", "warmup_steps"}},
+    {"constant", {"initial_learning_rate"}, {"warmup_steps"}},
+};
+
+/// Optimizer names, the kind they compile to, and their hyper-parameters
+/// besides learning_rate and the common weight_decay/clip* arguments.
+struct OptimizerSignature {
+  StringRef name, kind;
+  double defaultRate;
+  llvm::SmallVector<StringRef> numbers, flags;
+};
+
+const OptimizerSignature kOptimizers[] = {
+    {"sgd", "sgd", 0.01, {"momentum"}, {"nesterov"}},
+    {"gd", "sgd", 0.01, {}, {}},
+    {"momentum", "sgd", 0.01, {"momentum"}, {"nesterov"}},
+    {"adam", "adam", 0.001, {"beta_1", "beta_2", "epsilon"}, {}},
+    {"adamw", "adamw", 0.001, {"beta_1", "beta_2", "epsilon"}, {}},
+    {"rmsprop", "rmsprop", 0.001, {"rho", "momentum", "epsilon"}, {"centered"}},
+    {"adagrad", "adagrad", 0.001, {"initial_accumulator_value", "epsilon"}, {}},
+};
+
+const StringRef kCommonOptimizerNumbers[] = {"weight_decay", "clipnorm",
+                                             "global_clipnorm", "clipvalue"};
+
+FailureOr<Attribute> RecipeReader::learningRate(const ast::Expr &expr) {
   auto *call = dyn_cast<ast::CallExpr>(&expr);
-  if (!call)
-    return error(expr.getLoc())
-           << "expected an optimizer such as sgd(learning_rate = 0.1)";
-  if (call->callee != "sgd" && call->callee != "gd")
-    return error(call->getLoc())
-           << "unknown optimizer '" << call->callee << "' (expected sgd or gd)";
-  if (!call->args.empty())
-    return error(call->args.front()->getLoc())
-           << "optimizer arguments must be named, e.g. learning_rate = 0.1";
-  if (failed(checkKeywords(*call, {"learning_rate"}, error)))
-    return failure();
-  if (const ast::Expr *rate = findKeyword(*call, "learning_rate")) {
-    auto value = evaluateNumber(*rate, error);
+  if (!call) {
+    auto value = evaluateNumber(expr, error);
     if (failed(value))
       return failure();
     if (*value <= 0)
-      return error(rate->getLoc()) << "learning_rate must be positive";
+      return error(expr.getLoc()) << "learning_rate must be positive";
     recipe.learningRate = *value;
+    return Attribute(builder.getF32FloatAttr(*value));
   }
-  recipe.optimizer = "sgd";
+  const ScheduleSignature *signature = nullptr;
+  for (const ScheduleSignature &s : kSchedules)
+    if (s.name == call->callee)
+      signature = &s;
+  if (!signature)
+    return error(call->getLoc())
+           << "unknown learning-rate schedule '" << call->callee
+           << "' (expected exponential_decay, cosine_decay or constant)";
+  if (call->args.size() > signature->positional.size())
+    return error(call->args[signature->positional.size()]->getLoc())
+           << "'" << call->callee << "' takes at most "
+           << signature->positional.size() << " positional arguments";
+  SmallVector<StringRef> allowed(signature->positional);
+  llvm::append_range(allowed, signature->optional);
+  if (failed(checkKeywords(*call, allowed, error)))
+    return failure();
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("kind", builder.getStringAttr(call->callee))};
+  for (auto [i, key] : llvm::enumerate(allowed)) {
+    const ast::Expr *value = i < call->args.size() ? call->args[i].get()
+                                                   : findKeyword(*call, key);
+    if (!value) {
+      if (i < signature->positional.size())
+        return error(call->getLoc()) << "'" << call->callee << "' needs '"
+                                     << key << "'";
+      continue;
+    }
+    if (key == "staircase") {
+      auto flag = evaluateFlag(*value, error);
+      if (failed(flag))
+        return failure();
+      attrs.push_back(builder.getNamedAttr(key, builder.getBoolAttr(*flag)));
+      continue;
+    }
+    auto number = evaluateNumber(*value, error);
+    if (failed(number))
+      return failure();
+    bool positive = key != "alpha" && key != "warmup_steps";
+    if (*number < 0 || (positive && *number == 0))
+      return error(value->getLoc()) << "'" << key << "' must be "
+                                    << (positive ? "positive" : "non-negative");
+    if (key == "initial_learning_rate")
+      recipe.learningRate = *number;
+    attrs.push_back(
+        builder.getNamedAttr(key, builder.getF32FloatAttr(*number)));
+  }
+  return Attribute(builder.getDictionaryAttr(attrs));
+}
+
+LogicalResult RecipeReader::optimizer(const ast::Expr &expr) {
+  auto *call = dyn_cast<ast::CallExpr>(&expr);
+  const OptimizerSignature *signature = nullptr;
+  for (const OptimizerSignature &o : kOptimizers)
+    if (call && o.name == call->callee)
+      signature = &o;
+  if (!signature)
+    return error(expr.getLoc())
+           << "unknown optimizer"
+           << (call ? " '" + call->callee + "'" : std::string())
+           << " (expected sgd, momentum, adam, adamw, rmsprop or adagrad, "
+              "e.g. adam(learning_rate = 0.001))";
+  if (!call->args.empty())
+    return error(call->args.front()->getLoc())
+           << "optimizer arguments must be named, e.g. learning_rate = 0.1";
+  SmallVector<StringRef> allowed{"learning_rate"};
+  llvm::append_range(allowed, signature->numbers);
+  llvm::append_range(allowed, signature->flags);
+  llvm::append_range(allowed, kCommonOptimizerNumbers);
+  if (failed(checkKeywords(*call, allowed, error)))
+    return failure();
+
+  recipe.optimizer = signature->kind.str();
+  recipe.learningRate = signature->defaultRate;
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("kind", builder.getStringAttr(signature->kind))};
+  Attribute rate = builder.getF32FloatAttr(signature->defaultRate);
+  if (const ast::Expr *value = findKeyword(*call, "learning_rate")) {
+    auto parsed = learningRate(*value);
+    if (failed(parsed))
+      return failure();
+    rate = *parsed;
+  }
+  attrs.push_back(builder.getNamedAttr("learning_rate", rate));
+  // `momentum(...)` is SGD whose momentum defaults to 0.9 (TF1's optimizer).
+  if (call->callee == "momentum" && !findKeyword(*call, "momentum"))
+    attrs.push_back(
+        builder.getNamedAttr("momentum", builder.getF32FloatAttr(0.9f)));
+  for (const ast::KeywordArg &kw : call->kwargs) {
+    if (kw.name == "learning_rate")
+      continue;
+    if (llvm::is_contained(signature->flags, kw.name)) {
+      auto flag = evaluateFlag(*kw.value, error);
+      if (failed(flag))
+        return failure();
+      attrs.push_back(builder.getNamedAttr(kw.name, builder.getBoolAttr(*flag)));
+      continue;
+    }
+    auto number = evaluateNumber(*kw.value, error);
+    if (failed(number))
+      return failure();
+    bool fraction = kw.name == "beta_1" || kw.name == "beta_2" ||
+                    kw.name == "rho" || kw.name == "momentum";
+    bool positive = StringRef(kw.name).contains("clip");
+    if (*number < 0 || (fraction && *number >= 1) ||
+        (positive && *number == 0))
+      return error(kw.value->getLoc())
+             << "'" << kw.name << "' must be "
+             << (fraction ? "in [0, 1)" : positive ? "positive" : "non-negative");
+    attrs.push_back(builder.getNamedAttr(kw.name,
+                                         builder.getF32FloatAttr(*number)));
+  }
+  module->setAttr(model::kOptimizerAttr, builder.getDictionaryAttr(attrs));
+  return success();
+}
+
+LogicalResult RecipeReader::regularization(const ast::Expr &expr) {
+  auto *call = dyn_cast<ast::CallExpr>(&expr);
+  if (!call || (call->callee != "l1" && call->callee != "l2" &&
+                call->callee != "l1_l2"))
+    return error(expr.getLoc()) << "expected a regularizer: l1(factor), "
+                                   "l2(factor) or l1_l2(l1 = a, l2 = b)";
+  bool both = call->callee == "l1_l2";
+  if (call->args.size() != (both ? 0u : 1u))
+    return error(call->getLoc())
+           << "'" << call->callee << "' expects "
+           << (both ? "keyword arguments l1 and l2" : "one factor");
+  SmallVector<StringRef> allowed{"params"};
+  if (both)
+    allowed.append({"l1", "l2"});
+  if (failed(checkKeywords(*call, allowed, error)))
+    return failure();
+  // Which parameters: `params = w1` (one name); all of them by default.
+  SmallVector<Attribute> names;
+  if (const ast::Expr *params = findKeyword(*call, "params")) {
+    auto *name = dyn_cast<ast::NameExpr>(params);
+    if (!name)
+      return error(params->getLoc()) << "expected a parameter name";
+    if (!llvm::any_of(file.params, [&](const ast::ParamDecl &p) {
+          return p.name == name->name;
+        }))
+      return error(params->getLoc())
+             << "'" << name->name << "' is not a parameter of the model";
+    names.push_back(builder.getStringAttr(name->name));
+  }
+  auto add = [&](StringRef kind, const ast::Expr &value) -> LogicalResult {
+    auto factor = evaluateNumber(value, error);
+    if (failed(factor))
+      return failure();
+    if (*factor < 0)
+      return error(value.getLoc()) << "regularization factor must be "
+                                      "non-negative";
+    penalties.push_back(builder.getDictionaryAttr({
+        builder.getNamedAttr("kind", builder.getStringAttr(kind)),
+        builder.getNamedAttr("factor", builder.getF32FloatAttr(*factor)),
+        builder.getNamedAttr("params", builder.getArrayAttr(names)),
+    }));
+    return success();
+  };
+  if (!both)
+    return add(call->callee, *call->args[0]);
+  for (StringRef kind : {"l1", "l2"})
+    if (const ast::Expr *value = findKeyword(*call, kind))
+      if (failed(add(kind, *value)))
+        return failure();
   return success();
 }
 
 LogicalResult RecipeReader::trainBlock(const ast::ConfigBlock *block) {
   constexpr int64_t kMaxCount = 1'000'000'000'000;
-  if (block) {
-    for (const ast::ConfigEntry &entry : block->entries) {
-      const ast::Expr &value = *entry.value;
-      if (entry.key == "batch_size" || entry.key == "epochs") {
-        auto count = evaluateInteger(value, 1, kMaxCount, error);
-        if (failed(count))
-          return failure();
-        (entry.key == "epochs" ? recipe.epochs : recipe.batchSize) = *count;
-      } else if (entry.key == "seed") {
-        auto seed = evaluateInteger(value, 0, INT64_MAX, error);
-        if (failed(seed))
-          return failure();
-        recipe.seed = *seed;
-      } else if (entry.key == "optimizer") {
-        if (failed(optimizer(value)))
-          return failure();
-      } else {
-        return error(entry.loc) << "unknown 'train' setting '" << entry.key
-                                << "' (expected optimizer, batch_size, "
-                                   "epochs or seed)";
-      }
-    }
-  }
+  // Plain SGD at Keras' default rate unless the block says otherwise.
   module->setAttr(
       model::kOptimizerAttr,
       builder.getDictionaryAttr({
-          builder.getNamedAttr("kind", builder.getStringAttr(recipe.optimizer)),
+          builder.getNamedAttr("kind", builder.getStringAttr("sgd")),
           builder.getNamedAttr("learning_rate",
                                builder.getF32FloatAttr(recipe.learningRate)),
       }));
+  if (!block)
+    return success();
+  for (const ast::ConfigEntry &entry : block->entries) {
+    const ast::Expr &value = *entry.value;
+    if (entry.key == "batch_size" || entry.key == "epochs") {
+      auto count = evaluateInteger(value, 1, kMaxCount, error);
+      if (failed(count))
+        return failure();
+      (entry.key == "epochs" ? recipe.epochs : recipe.batchSize) = *count;
+    } else if (entry.key == "seed") {
+      auto seed = evaluateInteger(value, 0, INT64_MAX, error);
+      if (failed(seed))
+        return failure();
+      recipe.seed = *seed;
+    } else if (entry.key == "optimizer") {
+      if (failed(optimizer(value)))
+        return failure();
+    } else if (entry.key == "regularization") {
+      if (failed(regularization(value)))
+        return failure();
+    } else {
+      return error(entry.loc) << "unknown 'train' setting '" << entry.key
+                              << "' (expected optimizer, regularization, "
+                                 "batch_size, epochs or seed)";
+    }
+  }
+  if (!penalties.empty())
+    module->setAttr(model::kRegularizationAttr,
+                    builder.getArrayAttr(penalties));
   return success();
 }
 
@@ -138,7 +341,7 @@ LogicalResult RecipeReader::dataBlock(const ast::ConfigBlock &block) {
 
 LogicalResult generateRecipe(const ast::Module &file, ModuleOp module,
                              TrainingRecipe &recipe, ErrorAt error) {
-  RecipeReader reader(module, recipe, error);
+  RecipeReader reader(file, module, recipe, error);
   if (failed(reader.trainBlock(file.findBlock("train"))))
     return failure();
   if (const ast::ConfigBlock *data = file.findBlock("data"))

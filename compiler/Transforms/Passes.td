@@ -18,15 +18,19 @@ def GenerateTraining : Pass<"kiln-generate-training", "::mlir::ModuleOp"> {
 
     After: `@forward` is replaced by
       - `@init(seed: i64) -> (state...)`: parameters from their initializers,
-        zeroed optimizer slots, step 0;
+        optimizer slots at their initial value, step 0;
       - `@train_step(state..., inputs, labels) -> (loss, state...)`: forward
-        pass, reverse-mode gradients built from each op's
-        GradientOpInterface, and the optimizer update;
+        pass plus the `kiln.regularization` penalties, reverse-mode gradients
+        built from each op's GradientOpInterface, gradient clipping, the
+        learning-rate schedule at the step counter, and the optimizer update
+        as one fused `linalg.generic` per parameter (parameter and slots);
       - `@evaluate(params..., inputs, labels) -> (loss, output)`;
       - `@predict(params..., inputs) -> output` (label-free slice).
     State arguments and results carry `kiln.state = "<name>"`.
   }];
   let dependentDialects = ["::kiln::KilnDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

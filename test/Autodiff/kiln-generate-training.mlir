@@ -1,7 +1,7 @@
 // RUN: kiln-opt %s -split-input-file -verify-diagnostics --kiln-generate-training | FileCheck %s
 
 // Training generation from @forward: @init, @train_step (forward, reverse-mode
-// gradients from each op's GradientOpInterface, SGD update, step + 1),
+// gradients from each op's GradientOpInterface, step + 1, SGD update),
 // @predict (label-free slice) and @evaluate; then the errors of the pass.
 
 // A one-layer classifier: matmul, broadcast bias, relu, mean cross entropy.
@@ -51,13 +51,17 @@
 // CHECK-NEXT: %[[C1:.*]] = arith.constant 1 : i64
 // CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[COUNTER]], %[[C1]] : i64
 // CHECK-NEXT: %[[NEWSTEP:.*]] = tensor.from_elements %[[NEXT]] : tensor<i64>
-// SGD: p - g * lr with the module's learning rate.
-// CHECK-NEXT: %[[LR:.*]] = kiln.constant dense<5.000000e-01> : tensor<f32>
-// CHECK-NEXT: %[[GW:.*]] = kiln.mul %[[DW]], %[[LR]] : (tensor<4x3xf32>, tensor<f32>) -> tensor<4x3xf32>
-// CHECK-NEXT: %[[NEWW:.*]] = kiln.sub %[[W]], %[[GW]] : (tensor<4x3xf32>, tensor<4x3xf32>) -> tensor<4x3xf32>
-// CHECK-NEXT: %[[GB:.*]] = kiln.mul %[[DB]], %[[LR]] : (tensor<3xf32>, tensor<f32>) -> tensor<3xf32>
-// CHECK-NEXT: %[[NEWB:.*]] = kiln.sub %[[B]], %[[GB]] : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
-// CHECK-NEXT: return %[[LOSS]], %[[NEWW]], %[[NEWB]], %[[NEWSTEP]] : tensor<f32>, tensor<4x3xf32>, tensor<3xf32>, tensor<i64>
+// SGD: one fused elementwise loop per parameter computing p - lr * g, with
+// the module's learning rate.
+// CHECK-NEXT: %[[LR:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: tensor.empty() : tensor<4x3xf32>
+// CHECK-NEXT: %[[NEWW:.*]] = linalg.generic {{.*}} ins(%[[W]], %[[DW]] : tensor<4x3xf32>, tensor<4x3xf32>)
+// CHECK-NEXT: ^bb0(%[[P:.*]]: f32, %[[GRAD:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[SCALED:.*]] = arith.mulf %[[LR]], %[[GRAD]] : f32
+// CHECK-NEXT: %[[UPDATED:.*]] = arith.subf %[[P]], %[[SCALED]] : f32
+// CHECK-NEXT: linalg.yield %[[UPDATED]] : f32
+// CHECK: %[[NEWB:.*]] = linalg.generic {{.*}} ins(%[[B]], %[[DB]] : tensor<3xf32>, tensor<3xf32>)
+// CHECK: return %[[LOSS]], %[[NEWW]], %[[NEWB]], %[[NEWSTEP]] : tensor<f32>, tensor<4x3xf32>, tensor<3xf32>, tensor<i64>
 
 // @predict: parameters then inputs, no label argument, only the ops the
 // output needs (no loss).
@@ -128,13 +132,10 @@ module @tiny attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.5 : f
 // CHECK-NEXT: kiln.matmul %[[DMM]], %[[W]] {transpose_b = true}
 // CHECK-NEXT: %[[DW:.*]] = kiln.matmul %[[X]], %[[DMM]] {transpose_a = true}
 // CHECK-NEXT: %[[DU:.*]] = kiln.constant dense<0.000000e+00> : tensor<3xf32>
-// CHECK: %[[LR:.*]] = kiln.constant dense<2.500000e-01> : tensor<f32>
-// CHECK-NEXT: %[[GW:.*]] = kiln.mul %[[DW]], %[[LR]]
-// CHECK-NEXT: kiln.sub %[[W]], %[[GW]]
-// CHECK-NEXT: %[[GS:.*]] = kiln.mul %[[DS]], %[[LR]]
-// CHECK-NEXT: kiln.sub %[[S]], %[[GS]]
-// CHECK-NEXT: %[[GU:.*]] = kiln.mul %[[DU]], %[[LR]]
-// CHECK-NEXT: kiln.sub %[[U]], %[[GU]]
+// CHECK: arith.constant 2.500000e-01 : f32
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[DW]] :
+// CHECK: linalg.generic {{.*}} ins(%[[S]], %[[DS]] :
+// CHECK: linalg.generic {{.*}} ins(%[[U]], %[[DU]] :
 
 // The output is the logits; @predict keeps the three params as arguments.
 // CHECK-LABEL: func.func @predict
@@ -171,7 +172,7 @@ module @two_uses attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.2
 // CHECK-NEXT: kiln.matmul %[[G]], %[[W]] : (tensor<?x3xf32>, tensor<3x4xf32>) -> tensor<?x4xf32>
 // CHECK-NEXT: %[[DW:.*]] = kiln.matmul %[[G]], %[[XR]] {transpose_a = true} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<3x4xf32>
 // CHECK-NOT: kiln.relu_grad
-// CHECK: kiln.mul %[[DW]]
+// CHECK: linalg.generic {{.*}} ins(%[[W]], %[[DW]] :
 module @inactive_op attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.1 : f32}} {
   func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
                      %w: tensor<3x4xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 1.0 : f32}})

@@ -34,8 +34,11 @@ inline constexpr llvm::StringLiteral kStateAttr = "kiln.state";
 /// Names a result: "loss" or the user's output name.
 inline constexpr llvm::StringLiteral kResultAttr = "kiln.result";
 
-/// Module attribute: {kind = "sgd", learning_rate = 0.1 : f32, ...}.
+/// Module attribute: {kind = "sgd", learning_rate = 0.1 : f32 or a schedule
+/// dictionary, hyper-parameters...}; see compiler/Autodiff/Optimizers.h.
 inline constexpr llvm::StringLiteral kOptimizerAttr = "kiln.optimizer";
+/// Module attribute: [{kind = "l1"|"l2", factor, params = [names]}].
+inline constexpr llvm::StringLiteral kRegularizationAttr = "kiln.regularization";
 /// Module attribute written by the state-layout pass: an array of
 /// {name, offset (bytes), shape, dtype} dictionaries, and the total size.
 inline constexpr llvm::StringLiteral kStateLayoutAttr = "kiln.state_layout";
