@@ -5,8 +5,11 @@
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
 
 namespace kiln {
 #define GEN_PASS_DEF_CONVERTKILNTOLINALG
@@ -41,22 +44,6 @@ struct LowerBinary : OpRewritePattern<KilnOp> {
         rewriter, loc, type, broadcastSizes(rewriter, loc, type, operands),
         operands, [](OpBuilder &b, Location l, ValueRange args) -> Value {
           return ArithOp::create(b, l, args[0], args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-struct LowerRelu : OpRewritePattern<ReluOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(ReluOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value result = buildElementwise(
-        rewriter, loc, op.getType(),
-        tensor::getMixedSizes(rewriter, loc, op.getX()), op.getX(),
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::MaximumFOp::create(b, l, args[0], buildF32(b, l, 0));
         });
     rewriter.replaceOp(op, result);
     return success();
@@ -131,9 +118,11 @@ struct LowerReshape : OpRewritePattern<ReshapeOp> {
   }
 };
 
-/// reduce_sum and reduce_mean: a sum, then the mean's division, then the
-/// reshape that keeps reduced dimensions as 1.
-template <typename KilnOp, bool isMean>
+enum class ReduceKind { Sum, Mean, Max };
+
+/// reduce_sum, reduce_mean and reduce_max: a sum (or maximum), then the
+/// mean's division, then the reshape that keeps reduced dimensions as 1.
+template <typename KilnOp, ReduceKind kind>
 struct LowerReduce : OpRewritePattern<KilnOp> {
   using OpRewritePattern<KilnOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(KilnOp op,
@@ -145,21 +134,26 @@ struct LowerReduce : OpRewritePattern<KilnOp> {
                               op.getAxes());
     if (failed(axes))
       return failure();
-    Value sum = buildReduction(
-        rewriter, loc, x, *axes, 0.0f,
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
+    bool isMax = kind == ReduceKind::Max;
+    Value reduced = buildReduction(
+        rewriter, loc, x, *axes,
+        isMax ? -std::numeric_limits<float>::infinity() : 0.0f,
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          if (isMax)
+            return arith::MaximumFOp::create(b, l, args[0], args[1]);
           return arith::AddFOp::create(b, l, args[0], args[1]);
         });
-    if (isMean) {
+    if (kind == ReduceKind::Mean) {
       Value count = buildElementCount(rewriter, loc, x, *axes);
-      auto sumType = cast<RankedTensorType>(sum.getType());
-      sum = buildElementwise(
-          rewriter, loc, sumType, tensor::getMixedSizes(rewriter, loc, sum),
-          sum, [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+      auto sumType = cast<RankedTensorType>(reduced.getType());
+      reduced = buildElementwise(
+          rewriter, loc, sumType,
+          tensor::getMixedSizes(rewriter, loc, reduced), reduced,
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
             return arith::DivFOp::create(b, l, args[0], count);
           });
     }
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, sum,
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, reduced,
                                         cast<RankedTensorType>(op.getType())));
     return success();
   }
@@ -203,6 +197,9 @@ class ConvertKilnToLinalgPass
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(context);
     populateTensorOpLoweringPatterns(patterns);
+    populateElementwiseLoweringPatterns(patterns);
+    populateShapeOpLoweringPatterns(patterns);
+    populateConvPoolLoweringPatterns(patterns);
     populateLossLoweringPatterns(patterns);
     populateRandomLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
@@ -217,8 +214,10 @@ void kiln::populateTensorOpLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerConstant, LowerBinary<AddOp, arith::AddFOp>,
                LowerBinary<SubOp, arith::SubFOp>,
                LowerBinary<MulOp, arith::MulFOp>,
-               LowerBinary<DivOp, arith::DivFOp>, LowerRelu, LowerReluGrad,
-               LowerMatmul, LowerReshape, LowerReduce<ReduceSumOp, false>,
-               LowerReduce<ReduceMeanOp, true>, LowerBroadcastLike,
+               LowerBinary<DivOp, arith::DivFOp>,
+               LowerBinary<PowOp, math::PowFOp>, LowerReluGrad, LowerMatmul,
+               LowerReshape, LowerReduce<ReduceSumOp, ReduceKind::Sum>,
+               LowerReduce<ReduceMeanOp, ReduceKind::Mean>,
+               LowerReduce<ReduceMaxOp, ReduceKind::Max>, LowerBroadcastLike,
                LowerElementCount>(patterns.getContext());
 }

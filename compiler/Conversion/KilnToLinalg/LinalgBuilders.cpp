@@ -189,4 +189,34 @@ Value buildElementCount(OpBuilder &b, Location loc, Value value,
   return arith::SIToFPOp::create(b, loc, b.getF32Type(), asInt);
 }
 
+Value buildGuardedExtract(OpBuilder &b, Location loc, Value source,
+                          ValueRange indices, Value inBounds, Value fallback) {
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  SmallVector<Value> safe;
+  for (Value index : indices)
+    safe.push_back(arith::SelectOp::create(b, loc, inBounds, index, zero));
+  Value read = tensor::ExtractOp::create(b, loc, source, safe);
+  return arith::SelectOp::create(b, loc, inBounds, read, fallback);
+}
+
+Value buildInRange(OpBuilder &b, Location loc, Value index, int64_t low,
+                   int64_t high) {
+  Value lo = arith::ConstantIndexOp::create(b, loc, low);
+  Value hi = arith::ConstantIndexOp::create(b, loc, high);
+  Value aboveLow =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, index, lo);
+  Value belowHigh =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, index, hi);
+  return arith::AndIOp::create(b, loc, aboveLow, belowHigh);
+}
+
+Value buildKeepDims(OpBuilder &b, Location loc, Value value,
+                    RankedTensorType unreduced, ArrayRef<int64_t> axes) {
+  SmallVector<int64_t> shape(unreduced.getShape());
+  for (int64_t axis : axes)
+    shape[axis] = 1;
+  return buildReshape(b, loc, value,
+                      RankedTensorType::get(shape, unreduced.getElementType()));
+}
+
 } // namespace kiln

@@ -57,6 +57,23 @@ mlir::Value buildReshape(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value buildElementCount(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value value, llvm::ArrayRef<int64_t> axes);
 
+/// Inside a generic body: `source[indices]` where `inBounds` holds, else
+/// `fallback`. Out-of-bounds positions read index 0 instead, so that the
+/// read itself is always legal (it is selected away).
+mlir::Value buildGuardedExtract(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value source, mlir::ValueRange indices,
+                                mlir::Value inBounds, mlir::Value fallback);
+
+/// `low <= index < high` for an index value, as i1.
+mlir::Value buildInRange(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value index, int64_t low, int64_t high);
+
+/// `value` reshaped to its type with `axes` (sorted) reinserted as size 1,
+/// so that it broadcasts against the unreduced tensor.
+mlir::Value buildKeepDims(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, mlir::RankedTensorType unreduced,
+                          llvm::ArrayRef<int64_t> axes);
+
 /// An f32 arith.constant.
 mlir::Value buildF32(mlir::OpBuilder &b, mlir::Location loc, float value);
 

@@ -6,8 +6,14 @@
 
 namespace kiln {
 
-/// Elementwise, contraction, shape and reduction ops.
+/// Broadcasting arithmetic, contraction, reshape and reduction ops.
 void populateTensorOpLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// Unary math, activations, softmax and their gradient helpers.
+void populateElementwiseLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// transpose, concat, slice and one_hot.
+void populateShapeOpLoweringPatterns(mlir::RewritePatternSet &patterns);
+/// conv2d, pooling and their gradients.
+void populateConvPoolLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// Losses and their gradients.
 void populateLossLoweringPatterns(mlir::RewritePatternSet &patterns);
 /// Counter-based random initializers.

@@ -54,6 +54,100 @@ LogicalResult SoftmaxCrossEntropyOp::inferReturnTypes(
 }
 
 //===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  return pushInferredType(
+      inferTransposeType(loc, adaptor.getX().getType(), adaptor.getPerm()),
+      results);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  return pushInferredType(inferConcatType(loc, adaptor.getInputs().getTypes(),
+                                          adaptor.getAxis()),
+                          results);
+}
+
+LogicalResult SliceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  return pushInferredType(inferSliceType(loc, adaptor.getX().getType(),
+                                         adaptor.getBegin(),
+                                         adaptor.getSize()),
+                          results);
+}
+
+LogicalResult OneHotOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  return pushInferredType(inferOneHotType(loc, adaptor.getIndices().getType(),
+                                          adaptor.getDepth()),
+                          results);
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  Adaptor adaptor(operands, attributes, properties, regions);
+  return pushInferredType(
+      inferConv2DType(loc, adaptor.getX().getType(),
+                      adaptor.getFilter().getType(), adaptor.getStrides(),
+                      adaptor.getDilations(), adaptor.getPadding()),
+      results);
+}
+
+/// max_pool and avg_pool share their shape rule.
+template <typename PoolOpT>
+static LogicalResult inferPoolReturnType(std::optional<Location> loc,
+                                         ValueRange operands,
+                                         DictionaryAttr attributes,
+                                         OpaqueProperties properties,
+                                         RegionRange regions,
+                                         SmallVectorImpl<Type> &results) {
+  typename PoolOpT::Adaptor adaptor(operands, attributes, properties, regions);
+  StringRef name = PoolOpT::getOperationName().drop_front(strlen("kiln."));
+  return pushInferredType(inferPoolType(loc, name, adaptor.getX().getType(),
+                                        adaptor.getWindow(),
+                                        adaptor.getStrides(),
+                                        adaptor.getPadding()),
+                          results);
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  return inferPoolReturnType<MaxPoolOp>(loc, operands, attributes, properties,
+                                        regions, results);
+}
+
+LogicalResult AvgPoolOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, ValueRange operands,
+    DictionaryAttr attributes, OpaqueProperties properties,
+    RegionRange regions, SmallVectorImpl<Type> &results) {
+  return inferPoolReturnType<AvgPoolOp>(loc, operands, attributes, properties,
+                                        regions, results);
+}
+
+//===----------------------------------------------------------------------===//
 // Verifiers
 //===----------------------------------------------------------------------===//
 
@@ -82,4 +176,56 @@ LogicalResult BroadcastLikeOp::verify() {
 
 LogicalResult ElementCountOp::verify() {
   return normalizeAxes(getLoc(), getX().getType().getRank(), getAxes());
+}
+
+template <typename SoftmaxOpT>
+static LogicalResult verifySoftmaxAxis(SoftmaxOpT op) {
+  return normalizeAxes(op.getLoc(), op.getX().getType().getRank(),
+                       {(int64_t)op.getAxis()});
+}
+LogicalResult SoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+LogicalResult LogSoftmaxOp::verify() { return verifySoftmaxAxis(*this); }
+
+LogicalResult SliceGradOp::verify() {
+  // dy is the slice of x at `begin` whose sizes are dy's own.
+  SmallVector<int64_t> sizes;
+  for (int64_t d : getDy().getType().getShape())
+    sizes.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  auto sliced = inferSliceType(getLoc(), getX().getType(), getBegin(), sizes);
+  if (failed(sliced))
+    return failure();
+  return verifyCompatibleType(getLoc(), "dy", getDy().getType(), *sliced);
+}
+
+LogicalResult Conv2DBackpropInputOp::verify() {
+  auto forward = inferConv2DType(getLoc(), getType(), getFilter().getType(),
+                                 getStrides(), getDilations(), getPadding());
+  if (failed(forward))
+    return failure();
+  return verifyCompatibleType(getLoc(), "dy", getDy().getType(), *forward);
+}
+
+LogicalResult Conv2DBackpropFilterOp::verify() {
+  auto forward = inferConv2DType(getLoc(), getX().getType(), getType(),
+                                 getStrides(), getDilations(), getPadding());
+  if (failed(forward))
+    return failure();
+  return verifyCompatibleType(getLoc(), "dy", getDy().getType(), *forward);
+}
+
+template <typename PoolGradOpT>
+static LogicalResult verifyPoolGrad(PoolGradOpT op, StringRef forwardName) {
+  auto forward =
+      inferPoolType(op.getLoc(), forwardName, op.getX().getType(),
+                    op.getWindow(), op.getStrides(), op.getPadding());
+  if (failed(forward))
+    return failure();
+  return verifyCompatibleType(op.getLoc(), "dy", op.getDy().getType(),
+                              *forward);
+}
+LogicalResult MaxPoolGradOp::verify() {
+  return verifyPoolGrad(*this, "max_pool");
+}
+LogicalResult AvgPoolGradOp::verify() {
+  return verifyPoolGrad(*this, "avg_pool");
 }

@@ -29,10 +29,10 @@ def Kiln_ConstantOp : Kiln_Op<"constant",
 // Elementwise arithmetic with NumPy broadcasting
 //===----------------------------------------------------------------------===//
 
-class Kiln_BroadcastBinaryOp<string mnemonic, string what>
-    : Kiln_Op<mnemonic, [Pure,
-        DeclareOpInterfaceMethods<InferTypeOpInterface>,
-        DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+class Kiln_BroadcastBinaryBase<string mnemonic, string what,
+                                list<Trait> traits = []>
+    : Kiln_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
   let summary = "Elementwise " # what # " with NumPy broadcasting";
   let description = [{
     Shapes are aligned at the trailing dimension; a dimension of 1 stretches.
@@ -55,18 +55,76 @@ class Kiln_BroadcastBinaryOp<string mnemonic, string what>
   }];
 }
 
+class Kiln_BroadcastBinaryOp<string mnemonic, string what>
+    : Kiln_BroadcastBinaryBase<mnemonic, what,
+        [DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]>;
+
 def Kiln_AddOp : Kiln_BroadcastBinaryOp<"add", "addition">;
 def Kiln_SubOp : Kiln_BroadcastBinaryOp<"sub", "subtraction">;
 def Kiln_MulOp : Kiln_BroadcastBinaryOp<"mul", "multiplication">;
 def Kiln_DivOp : Kiln_BroadcastBinaryOp<"div", "division">;
+def Kiln_PowOp : Kiln_BroadcastBinaryOp<"pow", "power (lhs to the rhs)">;
 
-def Kiln_ReluOp : Kiln_Op<"relu", [Pure, SameOperandsAndResultType,
-    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "max(x, 0)";
+//===----------------------------------------------------------------------===//
+// Elementwise math and activations
+//===----------------------------------------------------------------------===//
+
+class Kiln_UnaryOp<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = what;
   let arguments = (ins Kiln_F32Tensor:$x);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$x attr-dict `:` type($x)";
 }
+
+def Kiln_NegOp : Kiln_UnaryOp<"neg", "-x">;
+def Kiln_ExpOp : Kiln_UnaryOp<"exp", "e^x">;
+def Kiln_LogOp : Kiln_UnaryOp<"log", "Natural logarithm">;
+def Kiln_SqrtOp : Kiln_UnaryOp<"sqrt", "Square root">;
+def Kiln_RsqrtOp : Kiln_UnaryOp<"rsqrt", "1 / sqrt(x)">;
+def Kiln_ErfOp : Kiln_UnaryOp<"erf", "Gauss error function">;
+def Kiln_ReluOp : Kiln_UnaryOp<"relu", "max(x, 0)">;
+def Kiln_SigmoidOp : Kiln_UnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+def Kiln_TanhOp : Kiln_UnaryOp<"tanh", "Hyperbolic tangent">;
+def Kiln_SoftplusOp
+    : Kiln_UnaryOp<"softplus", "log(1 + e^x), computed without overflow">;
+def Kiln_GeluOp : Kiln_UnaryOp<"gelu", "x * Phi(x) in its exact (erf) form"> {
+  let description = [{
+    `0.5 * x * (1 + erf(x / sqrt(2)))`, as `tf.nn.gelu(approximate=False)`
+    and Keras' default `gelu`.
+  }];
+}
+
+class Kiln_AlphaUnaryOp<string mnemonic, string what, string alpha>
+    : Kiln_UnaryOp<mnemonic, what> {
+  let arguments = (ins Kiln_F32Tensor:$x,
+                   DefaultValuedAttr<F32Attr, alpha>:$alpha);
+}
+
+def Kiln_LeakyReluOp
+    : Kiln_AlphaUnaryOp<"leaky_relu", "x if x > 0 else alpha * x", "0.2">;
+def Kiln_EluOp
+    : Kiln_AlphaUnaryOp<"elu", "x if x > 0 else alpha * (e^x - 1)", "1.0">;
+
+class Kiln_SoftmaxBase<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure, SameOperandsAndResultType,
+        DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = what # " along `axis`";
+  let description = [{
+    Computed with the maximum along `axis` subtracted, so large inputs do
+    not overflow. A negative `axis` counts from the end.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+  let hasVerifier = 1;
+}
+
+def Kiln_SoftmaxOp : Kiln_SoftmaxBase<"softmax", "exp(x) / sum(exp(x))">;
+def Kiln_LogSoftmaxOp
+    : Kiln_SoftmaxBase<"log_softmax", "x - log(sum(exp(x)))">;
 
 //===----------------------------------------------------------------------===//
 // Contractions and shape manipulation
@@ -102,6 +160,55 @@ def Kiln_ReshapeOp : Kiln_Op<"reshape", [Pure,
   let hasVerifier = 1;
 }
 
+def Kiln_TransposeOp : Kiln_Op<"transpose", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Permutes dimensions: result dimension i is x dimension perm[i]";
+  let arguments = (ins Kiln_F32Tensor:$x, DenseI64ArrayAttr:$perm);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_ConcatOp : Kiln_Op<"concat", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Joins tensors along `axis`";
+  let description = [{
+    All other dimensions must agree; `axis` must be static in every input so
+    that each input's offset is a constant.
+  }];
+  let arguments = (ins Variadic<Kiln_F32Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat =
+      "$inputs attr-dict `:` functional-type($inputs, results)";
+}
+
+def Kiln_SliceOp : Kiln_Op<"slice", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "The block of `size` elements starting at `begin`";
+  let description = [{
+    As `tf.slice`: a size of -1 takes everything from `begin` to the end. A
+    dynamic dimension can only be taken whole (begin 0, size -1).
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x, DenseI64ArrayAttr:$begin,
+                   DenseI64ArrayAttr:$size);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_OneHotOp : Kiln_Op<"one_hot", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "f32 one-hot rows of `depth` classes from i32 indices";
+  let description = [{
+    Appends a dimension of size `depth`. An index outside [0, depth) gives
+    a row of zeros, as in `tf.one_hot`. Integer indices have no gradient.
+  }];
+  let arguments = (ins Kiln_I32Tensor:$indices, I64Attr:$depth);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$indices attr-dict `:` functional-type(operands, results)";
+}
+
 //===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
@@ -133,6 +240,113 @@ class Kiln_ReduceOp<string mnemonic, string what>
 
 def Kiln_ReduceSumOp : Kiln_ReduceOp<"reduce_sum", "Sum">;
 def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", "Mean">;
+def Kiln_ReduceMaxOp : Kiln_ReduceOp<"reduce_max", "Maximum"> {
+  let description = [{
+    The gradient is split evenly between the elements equal to the
+    maximum (TensorFlow's rule for ties).
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling (NHWC activations, HWIO filters)
+//===----------------------------------------------------------------------===//
+
+def Kiln_Conv2DOp : Kiln_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "2-D convolution of NHWC input with an HWIO filter";
+  let description = [{
+    As `tf.nn.conv2d`: `strides` and `dilations` are [h, w]; with "SAME"
+    the output is ceil(input / stride) and the padding is split with the
+    extra element at the end; "VALID" does not pad. Only the batch
+    dimension may be dynamic.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x, Kiln_F32Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   StrAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat =
+      "$x `,` $filter attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_Conv2DBackpropInputOp : Kiln_Op<"conv2d_backprop_input", [Pure]> {
+  let summary = "Gradient of conv2d with respect to its input";
+  let description = [{
+    The transposed convolution of `dy` with `filter`; the result type is the
+    forward input's type, and the batch size comes from `dy`.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$dy, Kiln_F32Tensor:$filter,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   StrAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat =
+      "$dy `,` $filter attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_Conv2DBackpropFilterOp : Kiln_Op<"conv2d_backprop_filter", [Pure]> {
+  let summary = "Gradient of conv2d with respect to its filter";
+  let description = [{
+    Correlates the forward input `x` with `dy` over batch and output
+    positions; the result type is the filter's type.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x, Kiln_F32Tensor:$dy,
+                   DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                   StrAttr:$padding);
+  let results = (outs StaticShapeTensorOf<[F32]>:$result);
+  let assemblyFormat =
+      "$x `,` $dy attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+class Kiln_PoolOp<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>,
+        DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = what # " over [h, w] windows of NHWC input";
+  let arguments = (ins Kiln_F32Tensor:$x, DenseI64ArrayAttr:$window,
+                   DenseI64ArrayAttr:$strides, StrAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` functional-type(operands, results)";
+}
+
+def Kiln_MaxPoolOp : Kiln_PoolOp<"max_pool", "Maximum"> {
+  let description = [{
+    As `tf.nn.max_pool2d`; "SAME" padding never wins the maximum.
+  }];
+}
+def Kiln_AvgPoolOp : Kiln_PoolOp<"avg_pool", "Mean"> {
+  let description = [{
+    As `tf.nn.avg_pool2d`: with "SAME" padding each window is divided by
+    the number of input elements it covers, not by the window size.
+  }];
+}
+
+class Kiln_PoolGradOp<string mnemonic, string what>
+    : Kiln_Op<mnemonic, [Pure, AllTypesMatch<["x", "result"]>]> {
+  let summary = "Gradient of " # what # " with respect to its input";
+  let arguments = (ins Kiln_F32Tensor:$x, Kiln_F32Tensor:$dy,
+                   DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                   StrAttr:$padding);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat =
+      "$x `,` $dy attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_MaxPoolGradOp : Kiln_PoolGradOp<"max_pool_grad", "max_pool"> {
+  let description = [{
+    Each window's gradient goes to the first maximal element of the window
+    in row-major order (TensorFlow's CPU rule), so ties are not split.
+  }];
+}
+def Kiln_AvgPoolGradOp : Kiln_PoolGradOp<"avg_pool_grad", "avg_pool"> {
+  let description = [{
+    Only the shape of `x` is used: each window spreads its gradient evenly
+    over the input elements it covers.
+  }];
+}
+
 
 //===----------------------------------------------------------------------===//
 // Losses
@@ -141,13 +355,17 @@ def Kiln_ReduceMeanOp : Kiln_ReduceOp<"reduce_mean", "Mean">;
 def Kiln_SoftmaxCrossEntropyOp : Kiln_Op<"softmax_cross_entropy", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
-  let summary = "Per-example cross entropy of softmax(logits) and integer labels";
+  let summary = "Per-example cross entropy of softmax(logits) and labels";
   let description = [{
-    `logits` is [N, C], `labels` is [N] with values in [0, C). The result is
-    [N]: `logsumexp(logits[n, :]) - logits[n, labels[n]]`, computed with the
-    row maximum subtracted for stability.
+    `logits` is [N, C]. `labels` is either i32 [N] with class indices in
+    [0, C) (`tf.nn.sparse_softmax_cross_entropy_with_logits`), giving
+    `logsumexp(logits[n, :]) - logits[n, labels[n]]`, or f32 [N, C] class
+    probabilities such as one-hot rows
+    (`tf.nn.softmax_cross_entropy_with_logits`), giving
+    `sum_c labels[n, c] * (logsumexp(logits[n, :]) - logits[n, c])`. The
+    result is [N], computed with the row maximum subtracted for stability.
   }];
-  let arguments = (ins Kiln_F32Tensor:$logits, Kiln_I32Tensor:$labels);
+  let arguments = (ins Kiln_F32Tensor:$logits, Kiln_Tensor:$labels);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat =
       "$logits `,` $labels attr-dict `:` functional-type(operands, results)";
@@ -167,12 +385,39 @@ def Kiln_ReluGradOp : Kiln_Op<"relu_grad", [Pure,
 
 def Kiln_SoftmaxCrossEntropyGradOp : Kiln_Op<"softmax_cross_entropy_grad",
     [Pure, AllTypesMatch<["logits", "result"]>]> {
-  let summary = "(softmax(logits) - one_hot(labels)) * dloss[:, None]";
-  let arguments = (ins Kiln_F32Tensor:$logits, Kiln_I32Tensor:$labels,
+  let summary = "(softmax(logits) * sum(labels) - labels) * dloss[:, None]";
+  let description = [{
+    i32 labels stand for their one-hot rows (whose sum is 1).
+  }];
+  let arguments = (ins Kiln_F32Tensor:$logits, Kiln_Tensor:$labels,
                    Kiln_F32Tensor:$dloss);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$logits `,` $labels `,` $dloss attr-dict `:` "
                        "functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Kiln_StepOp : Kiln_Op<"step", [Pure, SameOperandsAndResultType]> {
+  let summary = "1 where x > 0, else 0 (the derivative of relu)";
+  let arguments = (ins Kiln_F32Tensor:$x);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x)";
+}
+
+def Kiln_EqualOp : Kiln_BroadcastBinaryBase<"equal", "comparison"> {
+  let description = [{
+    1 where lhs == rhs, else 0 (an f32 mask), with NumPy broadcasting.
+  }];
+}
+
+def Kiln_SliceGradOp : Kiln_Op<"slice_grad", [Pure,
+    AllTypesMatch<["x", "result"]>]> {
+  let summary = "`dy` placed at `begin` inside zeros shaped like `x`";
+  let arguments = (ins Kiln_F32Tensor:$dy, Kiln_F32Tensor:$x,
+                   DenseI64ArrayAttr:$begin);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat =
+      "$dy `,` $x attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

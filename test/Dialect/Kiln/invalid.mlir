@@ -249,7 +249,7 @@ func.func @sce_logits_rank(%a: tensor<3xf32>, %y: tensor<3xi32>) {
 
 // -----
 
-// softmax_cross_entropy: labels must be [batch] (not one-hot or [batch, 1]).
+// softmax_cross_entropy: i32 labels must be [batch]; [batch, 1] is rejected.
 func.func @sce_labels_rank(%a: tensor<2x3xf32>, %y: tensor<2x1xi32>) {
   // expected-error @+2 {{softmax_cross_entropy expects i32 labels of shape [batch], got i32[2, 1]}}
   // expected-error @+1 {{'kiln.softmax_cross_entropy' op failed to infer returned types}}
@@ -261,7 +261,7 @@ func.func @sce_labels_rank(%a: tensor<2x3xf32>, %y: tensor<2x1xi32>) {
 
 // softmax_cross_entropy: i64 labels are rejected by the operand constraint.
 func.func @sce_labels_element_type(%a: tensor<2x3xf32>, %y: tensor<2xi64>) {
-  // expected-error @+1 {{'kiln.softmax_cross_entropy' op operand #1 must be ranked tensor of 32-bit signless integer values, but got 'tensor<2xi64>'}}
+  // expected-error @+1 {{'kiln.softmax_cross_entropy' op operand #1 must be ranked tensor of 32-bit float or 32-bit signless integer values, but got 'tensor<2xi64>'}}
   %0 = kiln.softmax_cross_entropy %a, %y : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<2xf32>
   return
 }
