@@ -83,6 +83,11 @@ void kiln_batcher_start_epoch(kiln_batcher *batcher, int64_t epoch) {
                            batcher->order.get());
 }
 
+void kiln_batcher_seek(kiln_batcher *batcher, int64_t epoch, int64_t batch) {
+  kiln_batcher_start_epoch(batcher, epoch);
+  batcher->nextRow = std::min(batch * batcher->options.batch_size, batcher->rowsPerEpoch);
+}
+
 int64_t kiln_batcher_next(kiln_batcher *batcher, const float **x, const int32_t **y) {
   const kiln_dataset &dataset = *batcher->dataset;
   int64_t first = batcher->nextRow;

@@ -25,6 +25,19 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
   return kiln_dataset_check_labels(&dataset, model.output_size, err, errLen) == 0;
 }
 
+int64_t kiln::countCorrect(const float *outputs, const int32_t *labels, int64_t rows,
+                           int64_t numClasses, int64_t *confusion) {
+  int64_t correct = 0;
+  for (int64_t row = 0; row < rows; ++row) {
+    const float *scores = outputs + row * numClasses;
+    int64_t predicted = std::max_element(scores, scores + numClasses) - scores;
+    correct += predicted == labels[row];
+    if (confusion)
+      ++confusion[labels[row] * numClasses + predicted];
+  }
+  return correct;
+}
+
 int kiln_evaluate(const kiln_model *model, const void *state,
                   const kiln_dataset *dataset, int64_t batch_size, double *loss,
                   double *accuracy, int64_t *confusion, char *err, size_t err_len) {
@@ -65,13 +78,7 @@ int kiln_evaluate(const kiln_model *model, const void *state,
         model->evaluate(state, dataset->features.get() + first * dataset->exampleSize,
                         labels, rows, outputs.get());
     weightedLoss += double(batchLoss) * double(rows);
-    for (int64_t row = 0; row < rows; ++row) {
-      const float *scores = outputs.get() + row * numClasses;
-      int64_t predicted = std::max_element(scores, scores + numClasses) - scores;
-      correct += predicted == labels[row];
-      if (confusion)
-        ++confusion[labels[row] * numClasses + predicted];
-    }
+    correct += countCorrect(outputs.get(), labels, rows, numClasses, confusion);
   }
   if (loss)
     *loss = weightedLoss / double(dataset->size);

@@ -12,6 +12,11 @@ namespace kiln {
 bool checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &dataset,
                            char *err, size_t errLen);
 
+/// How many of `rows` outputs ([rows, numClasses]) have their argmax at the
+/// label; also counts confusion[label * numClasses + predicted] if not null.
+int64_t countCorrect(const float *outputs, const int32_t *labels, int64_t rows,
+                     int64_t numClasses, int64_t *confusion);
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_EVALUATE_H

@@ -1,18 +1,14 @@
 //===- Report.cpp - the training report and its JSON file ------------------===//
 
-#include "Error.h"
+#include "AtomicFile.h"
 
 #include "kiln/report.h"
 
-#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
-
-#include <unistd.h>
 
 using namespace kiln;
 
@@ -133,6 +129,8 @@ std::string toJson(const kiln_report &report) {
     json.number(stats.test_loss);
     json.key("test_accuracy");
     json.number(stats.test_accuracy);
+    json.key("train_accuracy");
+    json.number(stats.train_accuracy);
     json.close('}');
   }
   json.close(']');
@@ -145,34 +143,5 @@ std::string toJson(const kiln_report &report) {
 int kiln_report_write_json(const kiln_report *report, const char *path, char *err,
                            size_t err_len) {
   std::string json = toJson(*report);
-  // Write beside the target and rename over it, so a crash or a concurrent
-  // reader never sees half a file.
-  std::string tmpPath = std::string(path) + ".tmp";
-  std::FILE *file = std::fopen(tmpPath.c_str(), "wb");
-  if (!file) {
-    setError(err, err_len, "%s: cannot create: %s", tmpPath.c_str(),
-             std::strerror(errno));
-    return -1;
-  }
-  bool written = std::fwrite(json.data(), 1, json.size(), file) == json.size() &&
-                 std::fflush(file) == 0 && fsync(fileno(file)) == 0;
-  int writeErrno = errno;
-  if (std::fclose(file) != 0 && written) {
-    written = false;
-    writeErrno = errno;
-  }
-  if (!written) {
-    std::remove(tmpPath.c_str());
-    setError(err, err_len, "%s: cannot write: %s", tmpPath.c_str(),
-             std::strerror(writeErrno));
-    return -1;
-  }
-  if (std::rename(tmpPath.c_str(), path) != 0) {
-    int renameErrno = errno;
-    std::remove(tmpPath.c_str());
-    setError(err, err_len, "%s: cannot replace with %s: %s", path, tmpPath.c_str(),
-             std::strerror(renameErrno));
-    return -1;
-  }
-  return 0;
+  return writeFileAtomically(path, json.data(), json.size(), err, err_len) ? 0 : -1;
 }

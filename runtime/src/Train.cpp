@@ -3,6 +3,9 @@
 #include "Dataset.h"
 #include "Error.h"
 #include "Evaluate.h"
+#include "MallocArray.h"
+#include "Progress.h"
+#include "Summaries.h"
 
 #include "kiln/batcher.h"
 #include "kiln/train.h"
@@ -13,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 
 using namespace kiln;
@@ -36,6 +40,7 @@ void kiln_train_options_init(kiln_train_options *options) {
   options->epochs = 1;
   options->batch_size = 32;
   options->shuffle = 1;
+  options->learning_rate = NAN;
 }
 
 namespace {
@@ -93,18 +98,37 @@ struct StateHolder {
   }
 };
 
-void printProgress(const kiln_train_options &options, int64_t epoch, int64_t step,
-                   int64_t stepsPerEpoch, double meanLoss, double imagesPerSecond,
-                   const kiln_epoch_stats *evaluated) {
-  char testPart[64] = "";
-  if (evaluated && !std::isnan(evaluated->test_loss))
-    std::snprintf(testPart, sizeof(testPart), "  test_loss %.4f  test_acc %.4f",
-                  evaluated->test_loss, evaluated->test_accuracy);
-  std::fprintf(stderr,
-               "epoch %" PRId64 "/%" PRId64 "  step %" PRId64 "/%" PRId64
-               "  loss %.4f%s  %.0f img/s\n",
-               epoch, options.epochs, step, stepsPerEpoch, meanLoss, testPart,
-               imagesPerSecond);
+/// Where a run starts: fresh, or where a checkpoint left off. Refuses a
+/// checkpoint whose batch order the options would not reproduce.
+bool startPosition(const kiln_train_options &options, kiln_train_position &position,
+                   char *err, size_t errLen) {
+  position = {};
+  position.seed = options.seed;
+  position.batch_size = options.batch_size;
+  position.shuffle = options.shuffle != 0;
+  position.drop_remainder = options.drop_remainder != 0;
+  if (!options.resume)
+    return true;
+  kiln_train_position saved;
+  kiln_checkpoint_get_position(options.resume, &saved);
+  if (saved.seed != position.seed || saved.batch_size != position.batch_size ||
+      saved.shuffle != position.shuffle ||
+      saved.drop_remainder != position.drop_remainder) {
+    setError(err, errLen,
+             "%s: the checkpoint was taken with seed %" PRIu64 ", batch size %" PRId64
+             "%s; resuming with seed %" PRIu64 ", batch size %" PRId64
+             "%s would change the batch order",
+             kiln_checkpoint_path(options.resume), saved.seed, saved.batch_size,
+             saved.shuffle ? "" : ", unshuffled", position.seed, position.batch_size,
+             position.shuffle ? "" : ", unshuffled");
+    return false;
+  }
+  position = saved;
+  return true;
+}
+
+double meanOrNaN(double sum, int64_t count) {
+  return count > 0 ? sum / double(count) : NAN;
 }
 
 } // namespace
@@ -123,6 +147,9 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   }
   if (!checkOptions(*model, *options, *train, test, err, err_len))
     return -1;
+  kiln_train_position position;
+  if (!startPosition(*options, position, err, err_len))
+    return -1;
 
   report->history = static_cast<kiln_epoch_stats *>(
       std::calloc(size_t(options->epochs), sizeof(kiln_epoch_stats)));
@@ -132,7 +159,9 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     holder.state = kiln_state_alloc(model);
     holder.owned = true;
   }
-  if (!report->history) {
+  MallocArray<float> batchOutputs =
+      allocateArray<float>(options->batch_size * model->output_size);
+  if (!report->history || !batchOutputs) {
     setError(err, err_len, "out of memory for %" PRId64 " epochs of history",
              options->epochs);
     return -1;
@@ -142,8 +171,29 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
              model->state_size);
     return -1;
   }
-  if (!options->state || !options->skip_init)
+  if (options->resume) {
+    const kiln_epoch_stats *history;
+    int64_t done = kiln_checkpoint_history(options->resume, &history);
+    if (done > options->epochs || position.epoch > options->epochs) {
+      setError(err, err_len,
+               "%s: the checkpoint is past epoch %" PRId64 " already; ask for more "
+               "epochs than that",
+               kiln_checkpoint_path(options->resume), done);
+      return -1;
+    }
+    if (kiln_checkpoint_restore(options->resume, model, holder.state, err, err_len) != 0)
+      return -1;
+    std::copy_n(history, done, report->history);
+    report->history_size = report->epochs = done;
+    report->steps = position.step;
+    if (done > 0) {
+      report->train_loss = history[done - 1].train_loss;
+      report->test_loss = history[done - 1].test_loss;
+      report->test_accuracy = history[done - 1].test_accuracy;
+    }
+  } else if (!options->state || !options->skip_init) {
     model->init(holder.state, options->seed);
+  }
 
   kiln_batcher_options batching{options->batch_size, options->seed, options->shuffle,
                                 options->drop_remainder};
@@ -151,42 +201,86 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
       kiln_batcher_create(train, &batching, err, err_len), kiln_batcher_free);
   if (!batcher)
     return -1;
+  std::unique_ptr<Summaries> summaries;
+  if (options->logdir &&
+      !(summaries = Summaries::create(options->logdir, options->learning_rate, err,
+                                      err_len)))
+    return -1;
+  bool checkpointing = options->checkpoint_dir != nullptr;
+  auto saveCheckpoint = [&] {
+    return kiln_checkpoint_save_in_dir(options->checkpoint_dir, options->checkpoint_keep,
+                                       model, holder.state, &position, report->history,
+                                       report->history_size, err, err_len) == 0;
+  };
+  Progress progress(*options, stderr);
   int64_t stepsPerEpoch = kiln_batcher_batches_per_epoch(batcher.get());
   int64_t evalBatchSize =
       options->eval_batch_size ? options->eval_batch_size : options->batch_size;
+  int64_t totalSteps = options->epochs * stepsPerEpoch;
+  int64_t firstStep = position.step;
   int64_t imagesTrained = 0;
+  Clock::time_point runStart = Clock::now();
 
-  for (int64_t epoch = 1; epoch <= options->epochs; ++epoch) {
+  for (; position.epoch < options->epochs; ++position.epoch) {
     Clock::time_point epochStart = Clock::now();
-    kiln_batcher_start_epoch(batcher.get(), epoch - 1);
-    double lossSum = 0;
+    kiln_batcher_seek(batcher.get(), position.epoch, position.batch);
+    int64_t epoch = position.epoch + 1;
     int64_t epochImages = 0;
     const float *x;
     const int32_t *y;
-    for (int64_t step = 1; int64_t rows = kiln_batcher_next(batcher.get(), &x, &y);
-         ++step) {
+    while (int64_t rows = kiln_batcher_next(batcher.get(), &x, &y)) {
+      bool sampled =
+          options->log_every > 0 && (position.step + 1) % options->log_every == 0;
+      double batchAccuracy = NAN;
+      if (sampled) {
+        // Measured before the update, like the loss train_step returns.
+        model->evaluate(holder.state, x, y, rows, batchOutputs.get());
+        batchAccuracy = double(countCorrect(batchOutputs.get(), y, rows,
+                                            model->output_size, nullptr)) /
+                        double(rows);
+        position.epoch_accuracy_sum += batchAccuracy;
+        ++position.epoch_accuracy_batches;
+      }
       float loss = model->train_step(holder.state, x, y, rows);
+      ++position.batch;
       if (!std::isfinite(loss)) {
         setError(err, err_len,
                  "training diverged: loss is %f at epoch %" PRId64 ", step %" PRId64
                  " of %" PRId64,
-                 double(loss), epoch, step, stepsPerEpoch);
+                 double(loss), epoch, position.batch, stepsPerEpoch);
         return -1;
       }
-      lossSum += loss;
+      position.epoch_loss_sum += loss;
+      ++position.step;
+      report->steps = position.step;
       epochImages += rows;
-      ++report->steps;
-      if (!options->quiet && options->log_every > 0 && step % options->log_every == 0 &&
-          step != stepsPerEpoch)
-        printProgress(*options, epoch, step, stepsPerEpoch, lossSum / double(step),
-                      double(epochImages) / secondsSince(epochStart), nullptr);
+      StepEvent event{epoch,
+                      position.batch,
+                      stepsPerEpoch,
+                      position.step,
+                      loss,
+                      position.epoch_loss_sum / double(position.batch),
+                      batchAccuracy,
+                      meanOrNaN(position.epoch_accuracy_sum,
+                                position.epoch_accuracy_batches),
+                      double(epochImages) / secondsSince(epochStart),
+                      secondsSince(runStart) / double(position.step - firstStep) *
+                          double(totalSteps - position.step),
+                      sampled};
+      progress.onStep(event);
+      if (summaries && !summaries->onStep(event, err, err_len))
+        return -1;
+      if (checkpointing && options->checkpoint_every > 0 &&
+          position.step % options->checkpoint_every == 0 && !saveCheckpoint())
+        return -1;
     }
     double epochSeconds = secondsSince(epochStart);
     report->train_seconds += epochSeconds;
     imagesTrained += epochImages;
 
-    kiln_epoch_stats &stats = report->history[epoch - 1];
-    stats = {epoch, lossSum / double(stepsPerEpoch), NAN, NAN};
+    kiln_epoch_stats &stats = report->history[position.epoch];
+    stats = {epoch, position.epoch_loss_sum / double(stepsPerEpoch), NAN, NAN,
+             meanOrNaN(position.epoch_accuracy_sum, position.epoch_accuracy_batches)};
     if (test && kiln_evaluate(model, holder.state, test, evalBatchSize,
                               &stats.test_loss, &stats.test_accuracy, nullptr, err,
                               err_len) != 0)
@@ -195,10 +289,18 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     report->train_loss = stats.train_loss;
     report->test_loss = stats.test_loss;
     report->test_accuracy = stats.test_accuracy;
-    if (!options->quiet)
-      printProgress(*options, epoch, stepsPerEpoch, stepsPerEpoch, stats.train_loss,
-                    double(epochImages) / epochSeconds, &stats);
+    position.batch = 0;
+    position.epoch_loss_sum = position.epoch_accuracy_sum = 0;
+    position.epoch_accuracy_batches = 0;
+    progress.onEpoch(stats, stepsPerEpoch,
+                     epochSeconds > 0 ? double(epochImages) / epochSeconds : 0);
+    if (summaries && !summaries->onEpoch(stats, err, err_len))
+      return -1;
   }
+  // The last checkpoint records the finished run, so that asking for more
+  // epochs later continues it.
+  if (checkpointing && !saveCheckpoint())
+    return -1;
   report->images_per_second =
       report->train_seconds > 0 ? double(imagesTrained) / report->train_seconds : 0;
   return 0;

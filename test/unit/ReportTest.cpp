@@ -128,8 +128,8 @@ std::string readFile(const std::string &path) {
 class ReportTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    history[0] = {1, 0.75, 0.5, 0.8125};
-    history[1] = {2, 0.25, NAN, INFINITY};
+    history[0] = {1, 0.75, 0.5, 0.8125, 0.625};
+    history[1] = {2, 0.25, NAN, INFINITY, NAN};
     report.model = const_cast<char *>("mlp \"v2\"\n");
     report.test_accuracy = 0.9;
     report.test_loss = NAN;
@@ -165,9 +165,10 @@ TEST_F(ReportTest, WritesValidJsonWithAllKeys) {
   EXPECT_THAT(json, HasSubstr("\"train_loss\":0.123456789"));
   EXPECT_THAT(json, HasSubstr("\"seed\":18446744073709551615"));
   EXPECT_THAT(json, HasSubstr("\"history\":[{\"epoch\":1,\"train_loss\":0.75,"
-                              "\"test_loss\":0.5,\"test_accuracy\":0.8125},"
+                              "\"test_loss\":0.5,\"test_accuracy\":0.8125,"
+                              "\"train_accuracy\":0.625},"
                               "{\"epoch\":2,\"train_loss\":0.25,\"test_loss\":null,"
-                              "\"test_accuracy\":null}]"));
+                              "\"test_accuracy\":null,\"train_accuracy\":null}]"));
 }
 
 TEST_F(ReportTest, ReplacesTheFileAndLeavesNoTemporary) {
@@ -183,6 +184,26 @@ TEST_F(ReportTest, ReportsUnwritablePath) {
   EXPECT_EQ(kiln_report_write_json(&report, path.c_str(), err, sizeof(err)), -1);
   EXPECT_EQ(std::string(err),
             path + ".tmp: cannot create: No such file or directory");
+}
+
+TEST_F(ReportTest, PlotsLossAndAccuracyCurvesAsSvg) {
+  std::string path = scratch.path("curves.svg");
+  ASSERT_EQ(kiln_report_write_svg(&report, path.c_str(), err, sizeof(err)), 0) << err;
+  std::string svg = readFile(path);
+  EXPECT_THAT(svg, ::testing::StartsWith("<?xml version=\"1.0\""));
+  EXPECT_THAT(svg, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_THAT(svg, HasSubstr(">loss</text>"));
+  EXPECT_THAT(svg, HasSubstr(">accuracy</text>"));
+  // Loss: train over both epochs, test only where measured (epoch 1);
+  // accuracy: train at epoch 1, test at epoch 1 (epoch 2 is not finite).
+  size_t lines = 0, points = 0;
+  for (size_t at = 0; (at = svg.find("<polyline", at)) != std::string::npos; ++at)
+    ++lines;
+  for (size_t at = 0; (at = svg.find("<circle", at)) != std::string::npos; ++at)
+    ++points;
+  EXPECT_EQ(lines, 4u);
+  EXPECT_EQ(points, 2u + 1 + 1 + 1);
+  EXPECT_THAT(svg, HasSubstr("</svg>\n"));
 }
 
 TEST(ReportFreeTest, FreeingAZeroedReportIsHarmless) {

@@ -2,6 +2,9 @@
 
 #include "TestSupport.h"
 
+#include <cstddef>
+#include <iterator>
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -27,6 +30,19 @@ void writeFile(const std::string &path, const Bytes &bytes) {
   ASSERT_NE(file, nullptr) << path;
   EXPECT_EQ(std::fwrite(bytes.data(), 1, bytes.size(), file), bytes.size());
   std::fclose(file);
+}
+
+Bytes readBytes(const std::string &path) {
+  std::FILE *file = std::fopen(path.c_str(), "rb");
+  EXPECT_NE(file, nullptr) << path;
+  Bytes bytes;
+  if (!file)
+    return bytes;
+  unsigned char chunk[4096];
+  while (size_t got = std::fread(chunk, 1, sizeof(chunk), file))
+    bytes.insert(bytes.end(), chunk, chunk + got);
+  std::fclose(file);
+  return bytes;
 }
 
 void writeGzipFile(const std::string &path, const Bytes &bytes) {
@@ -157,11 +173,23 @@ float trainDiverging(void *state, const float *x, const int32_t *y, int64_t batc
   return static_cast<SoftmaxState *>(state)->steps == 3 ? NAN : loss;
 }
 
+
+const int64_t kWeightsShape[] = {kClasses, kInputs};
+const int64_t kBiasShape[] = {kClasses};
+// What the generated header lists for a compiled model.
+const kiln_state_entry kSoftmaxEntries[] = {
+    {"weights", offsetof(SoftmaxState, weights), kClasses * kInputs, KILN_DTYPE_F32, 2,
+     kWeightsShape},
+    {"bias", offsetof(SoftmaxState, bias), kClasses, KILN_DTYPE_F32, 1, kBiasShape},
+    {"step", offsetof(SoftmaxState, steps), 1, KILN_DTYPE_I64, 0, nullptr},
+};
+
 } // namespace
 
 kiln_model softmaxRegressionModel() {
   return kiln_model{"softmax_regression", sizeof(SoftmaxState), kInputs, kClasses,
-                    initSoftmax, trainSoftmax, evaluateSoftmax, predictSoftmax};
+                    initSoftmax, trainSoftmax, evaluateSoftmax, predictSoftmax,
+                    kSoftmaxEntries, std::size(kSoftmaxEntries)};
 }
 
 kiln_model divergingModel() {

@@ -26,6 +26,7 @@ private:
 using Bytes = std::vector<unsigned char>;
 
 void writeFile(const std::string &path, const Bytes &bytes);
+Bytes readBytes(const std::string &path);
 void writeGzipFile(const std::string &path, const Bytes &bytes);
 
 /// IDX bytes for n images of rows x cols pixels, magic 0x00000803.

@@ -148,3 +148,36 @@ TEST_F(TrainTest, LogEveryAddsStepLinesWithinEpochs) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(TrainTest, BarRedrawsOneLineWithEtaAndEndsEachEpochWithALine) {
+  options.quiet = 0;
+  options.epochs = 2;
+  options.log_every = 4;
+  options.progress = KILN_PROGRESS_BAR;
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(train(model, testSet.get()), 0) << err;
+  std::string progress = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(progress, StartsWith("\r\033[Kepoch 1/2 [>"));
+  EXPECT_THAT(progress, HasSubstr("] 32/32  loss "));
+  EXPECT_THAT(progress, HasSubstr("  acc "));
+  EXPECT_THAT(progress, HasSubstr(" img/s  ETA 0:00"));
+  // The bar is never ended by a newline; only the epoch summaries are.
+  EXPECT_THAT(progress, HasSubstr("\r\033[Kepoch 1/2  step 32/32  loss "));
+  EXPECT_THAT(progress, HasSubstr("  test_acc "));
+  EXPECT_EQ(std::count(progress.begin(), progress.end(), '\n'), 2);
+}
+
+TEST_F(TrainTest, LogEverySamplesTrainAccuracyIntoTheHistory) {
+  options.log_every = 4;
+  ASSERT_EQ(train(model, testSet.get()), 0) << err;
+  EXPECT_GT(report.history[4].train_accuracy, 0.9);
+  EXPECT_LE(report.history[4].train_accuracy, 1.0);
+  options.log_every = 0;
+  kiln_report_free(&report);
+  ASSERT_EQ(train(model, testSet.get()), 0) << err;
+  EXPECT_TRUE(std::isnan(report.history[4].train_accuracy));
+}
+
+} // namespace

@@ -42,6 +42,10 @@ KILN_API int64_t kiln_batcher_batches_per_epoch(const kiln_batcher *batcher);
 /* Rewinds to the first batch of `epoch` (0-based). */
 KILN_API void kiln_batcher_start_epoch(kiln_batcher *batcher, int64_t epoch);
 
+/* Rewinds to `epoch` and skips its first `batch` batches, so that a resumed
+ * run sees the batches it had not trained on yet. */
+KILN_API void kiln_batcher_seek(kiln_batcher *batcher, int64_t epoch, int64_t batch);
+
 /* Sets *x ([rows, example_size]) and *y ([rows]) to the next batch of the
  * current epoch and returns its row count, or 0 once the epoch is over. The
  * pointers stay valid until the next call or kiln_batcher_free. */

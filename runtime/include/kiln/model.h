@@ -14,6 +14,27 @@
 extern "C" {
 #endif
 
+/* Element types of state entries; the values are stored in checkpoints. */
+typedef enum kiln_dtype {
+  KILN_DTYPE_F32 = 1,
+  KILN_DTYPE_F64 = 2,
+  KILN_DTYPE_I32 = 3,
+  KILN_DTYPE_I64 = 4,
+  KILN_DTYPE_U8 = 5,
+  KILN_DTYPE_I8 = 6,
+} kiln_dtype;
+
+/* One named tensor inside the state buffer (a parameter, an optimizer slot,
+ * the step counter), as the compiler laid it out. */
+typedef struct kiln_state_entry {
+  const char *name;
+  int64_t offset;        /* bytes from the start of the state */
+  int64_t count;         /* elements */
+  int32_t dtype;         /* a kiln_dtype */
+  int32_t rank;
+  const int64_t *shape;  /* rank dimensions; may be NULL when rank is 0 */
+} kiln_state_entry;
+
 typedef struct kiln_model {
   const char *name;
   size_t state_size;      /* bytes: parameters + optimizer slots + step */
@@ -26,6 +47,10 @@ typedef struct kiln_model {
   float (*evaluate)(const void *state, const float *x, const int32_t *y, int64_t batch,
                     float *outputs);
   void (*predict)(const void *state, const float *x, int64_t batch, float *outputs);
+  /* The state layout, in offset order; checkpoints and exports need it.
+   * NULL/0 for a model table filled by hand without it. */
+  const kiln_state_entry *state_entries;
+  size_t num_state_entries;
 } kiln_model;
 
 #ifdef __cplusplus

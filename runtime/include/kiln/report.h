@@ -20,6 +20,9 @@ typedef struct kiln_epoch_stats {
   double train_loss; /* mean of the epoch's step losses */
   double test_loss;
   double test_accuracy;
+  /* mean accuracy of the batches sampled every log_every steps (each
+   * measured before its update); NaN when none was sampled */
+  double train_accuracy;
 } kiln_epoch_stats;
 
 typedef struct kiln_report {
@@ -44,6 +47,11 @@ KILN_API void kiln_report_free(kiln_report *report);
  * either the previous file or the complete new one. Returns 0, or -1 with err. */
 KILN_API int kiln_report_write_json(const kiln_report *report, const char *path,
                                     char *err, size_t err_len);
+
+/* Writes the learning curves as an SVG image (atomically, like the JSON):
+ * loss and accuracy per epoch, train against test. */
+KILN_API int kiln_report_write_svg(const kiln_report *report, const char *path,
+                                   char *err, size_t err_len);
 
 #ifdef __cplusplus
 }

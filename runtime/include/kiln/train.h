@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kiln/checkpoint.h"
 #include "kiln/dataset.h"
 #include "kiln/export.h"
 #include "kiln/model.h"
@@ -34,14 +35,38 @@ typedef struct kiln_train_options {
   int drop_remainder;
   int64_t eval_batch_size; /* 0: batch_size */
   int quiet;               /* nonzero: no progress lines on stderr */
-  int64_t log_every;       /* > 0: also a progress line every this many steps */
+  /* > 0: every this many steps, measure the batch's accuracy (one extra
+   * forward pass), write step summaries and, as lines, print progress. */
+  int64_t log_every;
   /* Caller-owned state (from kiln_state_alloc) to train in place, so that it
    * can be saved or used for prediction afterwards; NULL: a private one. */
   void *state;
   int skip_init; /* with state: continue from its contents instead of init */
+
+  /* Continue the run this checkpoint recorded: its state, batch position and
+   * history (restored into `state` when given); epochs counts the whole run. */
+  const kiln_checkpoint *resume;
+  /* Non-NULL: a checkpoint there at the end of the run and, if
+   * checkpoint_every > 0, every that many steps; the checkpoint_keep newest
+   * are kept (0: all). See kiln_checkpoint_save_in_dir. */
+  const char *checkpoint_dir;
+  int64_t checkpoint_every;
+  int64_t checkpoint_keep;
+  /* Non-NULL: TensorBoard event files in logdir/train and logdir/test. */
+  const char *logdir;
+  double learning_rate; /* logged as a scalar when finite; NaN: not logged */
+  int progress;         /* a kiln_progress_style; ignored when quiet */
 } kiln_train_options;
 
-/* Fills the defaults: 1 epoch, batch 32, seed 0, shuffled, partial batch kept. */
+/* How progress is shown on stderr. */
+enum kiln_progress_style {
+  KILN_PROGRESS_AUTO = 0,  /* a bar on a terminal, lines otherwise */
+  KILN_PROGRESS_LINES = 1, /* a line every log_every steps and per epoch */
+  KILN_PROGRESS_BAR = 2,   /* one line redrawn with \r */
+};
+
+/* Fills the defaults: 1 epoch, batch 32, seed 0, shuffled, partial batch kept,
+ * no checkpoints or summaries, learning_rate NaN. */
 KILN_API void kiln_train_options_init(kiln_train_options *options);
 
 /* Trains `model` on `train` and, after each epoch, evaluates it on `test`
