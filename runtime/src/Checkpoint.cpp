@@ -8,6 +8,7 @@
 
 #include "AtomicFile.h"
 #include "Error.h"
+#include "ReadFile.h"
 
 #include "checkpoint_generated.h"
 #include "kiln/checkpoint.h"
@@ -27,7 +28,7 @@ using namespace kiln;
 
 struct kiln_checkpoint {
   std::string path;
-  std::vector<uint8_t> bytes;
+  std::vector<unsigned char> bytes;
   const fb::Checkpoint *root = nullptr;
   kiln_train_position position{};
   std::vector<kiln_epoch_stats> history;
@@ -81,26 +82,6 @@ bool checkEntries(const kiln_model &model, char *err, size_t errLen) {
     }
   }
   return true;
-}
-
-bool readFile(const char *path, std::vector<uint8_t> &bytes, char *err, size_t errLen) {
-  std::FILE *file = std::fopen(path, "rb");
-  if (!file) {
-    setError(err, errLen, "%s: cannot open: %s", path, std::strerror(errno));
-    return false;
-  }
-  bool ok = std::fseek(file, 0, SEEK_END) == 0;
-  long size = ok ? std::ftell(file) : -1;
-  ok = size >= 0 && std::fseek(file, 0, SEEK_SET) == 0;
-  if (ok) {
-    bytes.resize(size_t(size));
-    ok = std::fread(bytes.data(), 1, bytes.size(), file) == bytes.size();
-  }
-  int readErrno = errno;
-  std::fclose(file);
-  if (!ok)
-    setError(err, errLen, "%s: cannot read: %s", path, std::strerror(readErrno));
-  return ok;
 }
 
 /// Checks what the verifier cannot: known dtypes and data sizes that match
@@ -211,7 +192,7 @@ kiln_checkpoint *kiln_checkpoint_load(const char *path, char *err, size_t err_le
     return nullptr;
   }
   c->path = path;
-  if (!readFile(path, c->bytes, err, err_len))
+  if (!readWholeFile(path, c->bytes, err, err_len))
     return nullptr;
   if (c->bytes.size() < 8 ||
       !flatbuffers::BufferHasIdentifier(c->bytes.data(), fb::CheckpointIdentifier())) {

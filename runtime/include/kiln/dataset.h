@@ -27,6 +27,26 @@ KILN_API kiln_dataset *kiln_dataset_load_idx(const char *images_path,
                                              const char *labels_path, float scale,
                                              float shift, char *err, size_t err_len);
 
+/* Loads a CSV file whose first row names the columns: `label_column` holds
+ * integer class labels, every other column a numeric feature (value v
+ * becomes v * scale + shift). Empty, non-numeric, NaN or infinite cells and
+ * rows of the wrong width are refused with their line and column. */
+KILN_API kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
+                                             float scale, float shift, char *err,
+                                             size_t err_len);
+
+/* Loads features ([n, ...], float32, int32 or uint8, C order) and labels
+ * ([n] or [n, 1], int32, int64 or uint8) from two NumPy .npy files. */
+KILN_API kiln_dataset *kiln_dataset_load_npy(const char *features_path,
+                                             const char *labels_path, float scale,
+                                             float shift, char *err, size_t err_len);
+
+/* The same from one .npz archive (numpy.savez or savez_compressed) holding
+ * the arrays `features_key` and `labels_key`, e.g. "x" and "y". */
+KILN_API kiln_dataset *kiln_dataset_load_npz(const char *path, const char *features_key,
+                                             const char *labels_key, float scale,
+                                             float shift, char *err, size_t err_len);
+
 /* Copies n examples from caller memory; source names the data in messages. */
 KILN_API kiln_dataset *kiln_dataset_create(const char *source, int64_t n,
                                            int64_t example_size, const float *features,

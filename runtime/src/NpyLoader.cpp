@@ -1,0 +1,111 @@
+//===- NpyLoader.cpp - datasets from NumPy .npy and .npz files -------------===//
+
+#include "Dataset.h"
+#include "Error.h"
+#include "NpyArray.h"
+#include "ReadFile.h"
+#include "ZipReader.h"
+
+#include "kiln/model.h"
+
+#include <cinttypes>
+#include <cmath>
+#include <memory>
+
+using namespace kiln;
+
+namespace {
+
+/// Checks that the arrays pair up as features and labels and copies them.
+kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresSource,
+                          const NpyArray &labels, const std::string &labelsSource,
+                          float scale, float shift, char *err, size_t errLen) {
+  if (features.dtype != KILN_DTYPE_F32 && features.dtype != KILN_DTYPE_I32 &&
+      features.dtype != KILN_DTYPE_U8) {
+    setError(err, errLen, "%s: features must be float32, int32 or uint8",
+             featuresSource.c_str());
+    return nullptr;
+  }
+  if (labels.dtype != KILN_DTYPE_I32 && labels.dtype != KILN_DTYPE_I64 &&
+      labels.dtype != KILN_DTYPE_U8) {
+    setError(err, errLen, "%s: labels must be int32, int64 or uint8 class indices",
+             labelsSource.c_str());
+    return nullptr;
+  }
+  if (features.shape.empty() || features.shape[0] == 0) {
+    setError(err, errLen, "%s: features need a leading example dimension",
+             featuresSource.c_str());
+    return nullptr;
+  }
+  bool labelsAreColumn = labels.shape.size() == 1 ||
+                         (labels.shape.size() == 2 && labels.shape[1] == 1);
+  if (!labelsAreColumn || labels.shape[0] != features.shape[0]) {
+    setError(err, errLen, "%s: %zu-d labels of %" PRId64 " rows for %" PRId64
+             " examples; expected shape (%" PRId64 ",)",
+             labelsSource.c_str(), labels.shape.size(),
+             labels.shape.empty() ? 0 : labels.shape[0], features.shape[0],
+             features.shape[0]);
+    return nullptr;
+  }
+  int64_t n = features.shape[0];
+  std::unique_ptr<kiln_dataset> dataset(
+      allocateDataset(featuresSource.c_str(), labelsSource.c_str(), n,
+                      features.count() / n, err, errLen));
+  if (!dataset)
+    return nullptr;
+  for (int64_t i = 0, e = features.count(); i < e; ++i) {
+    double value = features.at(i);
+    if (!std::isfinite(value)) {
+      setError(err, errLen, "%s: feature %" PRId64 " of example %" PRId64 " is %g",
+               featuresSource.c_str(), i % dataset->exampleSize,
+               i / dataset->exampleSize, value);
+      return nullptr;
+    }
+    dataset->features[i] = float(value) * scale + shift;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    double label = labels.at(i);
+    if (label < 0 || label > INT32_MAX) {
+      setError(err, errLen, "%s: label at index %" PRId64 " is %g, not a class index",
+               labelsSource.c_str(), i, label);
+      return nullptr;
+    }
+    dataset->labels[i] = int32_t(label);
+  }
+  return dataset.release();
+}
+
+} // namespace
+
+kiln_dataset *kiln_dataset_load_npy(const char *features_path, const char *labels_path,
+                                    float scale, float shift, char *err,
+                                    size_t err_len) {
+  std::vector<unsigned char> featureBytes, labelBytes;
+  NpyArray features, labels;
+  if (!readWholeFile(features_path, featureBytes, err, err_len) ||
+      !parseNpy(featureBytes, features_path, features, err, err_len) ||
+      !readWholeFile(labels_path, labelBytes, err, err_len) ||
+      !parseNpy(labelBytes, labels_path, labels, err, err_len))
+    return nullptr;
+  return makeDataset(features, features_path, labels, labels_path, scale, shift, err,
+                     err_len);
+}
+
+kiln_dataset *kiln_dataset_load_npz(const char *path, const char *features_key,
+                                    const char *labels_key, float scale, float shift,
+                                    char *err, size_t err_len) {
+  std::vector<unsigned char> archive, featureBytes, labelBytes;
+  std::string featuresSource = std::string(path) + ":" + features_key;
+  std::string labelsSource = std::string(path) + ":" + labels_key;
+  NpyArray features, labels;
+  if (!readWholeFile(path, archive, err, err_len) ||
+      !readZipMember(archive, std::string(features_key) + ".npy", path, featureBytes,
+                     err, err_len) ||
+      !readZipMember(archive, std::string(labels_key) + ".npy", path, labelBytes, err,
+                     err_len) ||
+      !parseNpy(featureBytes, featuresSource, features, err, err_len) ||
+      !parseNpy(labelBytes, labelsSource, labels, err, err_len))
+    return nullptr;
+  return makeDataset(features, featuresSource, labels, labelsSource, scale, shift, err,
+                     err_len);
+}
