@@ -41,7 +41,8 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm) {
   return addPipeline(
       pm,
       "kiln-state-abi,canonicalize,"
-      "linalg-fuse-elementwise-ops,eliminate-empty-tensors,canonicalize,cse,"
+      "linalg-fuse-elementwise-ops,kiln-vectorizable-loop-order,"
+      "eliminate-empty-tensors,canonicalize,cse,"
       "one-shot-bufferize{bufferize-function-boundaries "
       "function-boundary-type-conversion=identity-layout-map},"
       "buffer-deallocation-pipeline,canonicalize,"

@@ -80,4 +80,24 @@ def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def VectorizableLoopOrder : Pass<"kiln-vectorizable-loop-order"> {
+  let summary = "Order linalg.generic loops so the innermost one is unit-stride";
+  let description = [{
+    Loops are emitted in the order of a generic's iteration dimensions, and
+    LLVM vectorizes the innermost loop well only when every access in it is
+    contiguous. For each `linalg.generic` this pass moves innermost the
+    dimension that is the last (unit-stride) index of the most operands and
+    a non-last index of none, preferring parallel dimensions; e.g. the
+    contraction C[m,n] += A[m,k] * B[k,n] becomes the (m, k, n) loop nest.
+    Floating-point ops in the body of a generic with reduction dimensions
+    get `reassoc` and `contract`, so a reduction loop can be vectorized and
+    use FMA. Results stay deterministic for a given binary.
+
+    Before: `iterator_types = ["parallel", "parallel", "reduction"]`
+    After:  `iterator_types = ["parallel", "reduction", "parallel"]`
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_PASSES

@@ -212,9 +212,24 @@ module @no_optimizer {
 
 // -----
 
-// An optimizer kind that does not exist (yet).
-module @unknown_optimizer attributes {kiln.optimizer = {kind = "adamw", learning_rate = 0.1 : f32}} {
-  // expected-error @+1 {{unknown optimizer 'adamw'}}
+// A hyper-parameter the optimizer does not have.
+module @unknown_hyperparameter attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.1 : f32, beta_1 = 0.9 : f32}} {
+  // expected-error @+1 {{optimizer 'sgd' has no parameter 'beta_1'}}
+  func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
+                     %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
+      -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
+    %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = kiln.softmax_cross_entropy %0, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
+    %2 = kiln.reduce_mean %1 : (tensor<?xf32>) -> tensor<f32>
+    return %2, %0 : tensor<f32>, tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// An optimizer kind that does not exist.
+module @unknown_optimizer attributes {kiln.optimizer = {kind = "lamb", learning_rate = 0.1 : f32}} {
+  // expected-error @+1 {{unknown optimizer 'lamb'}}
   func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
                      %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
       -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
