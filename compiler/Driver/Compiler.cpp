@@ -7,6 +7,7 @@
 #include "Kiln/IR/KilnModel.h"
 #include "Pipelines/Pipelines.h"
 #include "Target/HeaderWriter.h"
+#include "Target/CudaTarget.h"
 #include "Target/ObjectEmitter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,7 +58,10 @@ struct Compilation::State {
     return registry;
   }
 
+  /// The target of the last emit(); picks the lowering pipeline.
+  TargetOptions target;
   LogicalResult advanceTo(EmitStage stage);
+  LogicalResult lowerForCuda(bool ptx);
   LogicalResult runPasses(LogicalResult (*add)(OpPassManager &));
   void collectInfo();
 };
@@ -111,7 +115,9 @@ LogicalResult Compilation::State::advanceTo(EmitStage stage) {
       return runPasses(addLinalgPasses);
     case EmitStage::Linalg:
       reached = EmitStage::LLVMDialect;
-      if (failed(runPasses(addCpuLoweringPasses)))
+      if (target.backend == Backend::CUDA
+              ? failed(lowerForCuda(stage == EmitStage::PTX))
+              : failed(runPasses(addCpuLoweringPasses)))
         return failure();
       if (auto size = (*module)->getAttrOfType<IntegerAttr>(
               model::kStateSizeAttr))
@@ -151,6 +157,22 @@ std::unique_ptr<Compilation> Compilation::open(llvm::StringRef path,
     return nullptr;
   return compilation;
 }
+/// CUDA lowering: PTX for --emit=ptx or without a toolkit; a fatbin (cubin
+/// for the chip + PTX for newer GPUs) when ptxas is found.
+LogicalResult Compilation::State::lowerForCuda(bool ptx) {
+  DialectRegistry extensions;
+  registerCudaTargetExtensions(extensions);
+  context.appendDialectRegistry(extensions);
+  CudaOptions options;
+  options.chip = target.gpuArch.empty() ? "sm_80" : target.gpuArch;
+  options.toolkitPath = findCudaToolkit();
+  options.format = ptx || options.toolkitPath.empty() ? "isa" : "fatbin";
+  PassManager pm(&context);
+  if (failed(addCudaLoweringPasses(pm, options)))
+    return failure();
+  return pm.run(*module);
+}
+
 
 bool Compilation::emit(EmitStage stage, const TargetOptions &target,
                        llvm::raw_ostream &os) {
@@ -178,6 +200,13 @@ bool Compilation::emit(EmitStage stage, const TargetOptions &target,
 }
 
 const ModelInfo *Compilation::info() {
+  if (s.reached <= EmitStage::Linalg)
+    s.target = target;
+  if (stage == EmitStage::PTX && s.target.backend != Backend::CUDA) {
+    llvm::WithColor::error(llvm::errs(), "kilnc")
+        << "--emit=ptx needs --target=cuda\n";
+    return false;
+  }
   if (failed(state->advanceTo(EmitStage::Kiln)))
     return nullptr;
   return &state->info;
@@ -188,7 +217,17 @@ bool writeFileAtomically(llvm::StringRef path,
                          llvm::StringRef tool) {
   llvm::SmallString<256> temporary;
   int fd;
+    if (s.target.backend == Backend::CUDA) {
+      std::string header;
+      llvm::raw_string_ostream hs(header);
+      if (failed(writeHeader(*s.module, hs)))
+        return false;
+      os << amendHeaderForCuda(header, s.info.name, s.target.gpuArch);
+      return true;
+    }
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+  case EmitStage::PTX:
+    return succeeded(emitPTX(*s.module, os));
           path + ".tmp-%%%%%%", fd, temporary)) {
     llvm::WithColor::error(llvm::errs(), tool)
         << "cannot write '" << path << "': " << ec.message() << '\n';

@@ -32,13 +32,19 @@ enum class EmitStage {
   LLVMIR,      // LLVM IR text
   Object,      // native (or cross) object file
   Header,      // the C header of the generated functions
+  PTX,         // the GPU kernels as PTX (CUDA target only)
 };
+
+/// Where the generated functions run.
+enum class Backend { CPU, CUDA };
 
 struct TargetOptions {
   std::string triple;   // empty: the host
   std::string cpu;      // empty: the host CPU (with --triple: "generic")
   std::string features; // extra LLVM target features, e.g. "+avx2"
   unsigned optLevel = 3;
+  Backend backend = Backend::CPU; // --target=cpu|cuda
+  std::string gpuArch = "sm_80";  // --gpu-arch (CUDA): sm_80, sm_90, ...
 };
 
 /// One input, label or output of the generated functions.

@@ -55,6 +55,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm) {
 
 void registerKilnPipelines() {
   registerPassesOnce();
+  registerKilnCudaPipelines();
   PassPipelineRegistration<>(
       "kiln-cpu-pipeline",
       "Training functions in the kiln dialect to the LLVM dialect (CPU)",

@@ -4,6 +4,8 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace kiln {
 
 /// @forward -> @init/@train_step/@evaluate/@predict in the kiln dialect.
@@ -15,6 +17,23 @@ mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm);
 
 /// Registers `kiln-train-pipeline` (forward to LLVM dialect) and
 /// `kiln-cpu-pipeline` (training functions to LLVM dialect) for kiln-opt,
+/// Options of the CUDA target (kilnc --target=cuda --gpu-arch=...).
+struct CudaOptions {
+  std::string chip = "sm_80"; // sm_80, sm_90, ...
+  std::string format;         // gpu-module-to-binary format: isa (PTX, the
+                              // default) or fatbin (cubin + PTX, needs ptxas)
+  std::string toolkitPath;    // CUDA toolkit (libdevice, ptxas); "" = none
+};
+/// linalg on tensors -> outlined gpu.func kernels + async host code
+/// (the first half of addCudaLoweringPasses; CudaPipeline.cpp).
+mlir::LogicalResult addCudaKernelPasses(mlir::OpPassManager &pm);
+/// linalg on tensors -> host LLVM dialect with the public C functions and
+/// the kernels embedded as a gpu.binary (CUDA target; CudaPipeline.cpp).
+mlir::LogicalResult addCudaLoweringPasses(mlir::OpPassManager &pm,
+                                          const CudaOptions &options);
+/// Registers `kiln-cuda-kernels` and `kiln-cuda-pipeline` for kiln-opt.
+void registerKilnCudaPipelines();
+
 /// and the upstream passes the pipelines are made of.
 void registerKilnPipelines();
 

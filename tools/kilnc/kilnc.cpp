@@ -45,7 +45,9 @@ static cl::opt<EmitStage> emitStage(
                    "lowered to the LLVM dialect with the C functions"),
         clEnumValN(EmitStage::LLVMIR, "llvm", "optimized LLVM IR"),
         clEnumValN(EmitStage::Object, "obj", "an object file (default)"),
-        clEnumValN(EmitStage::Header, "header", "the C header")),
+        clEnumValN(EmitStage::Header, "header", "the C header"),
+        clEnumValN(EmitStage::PTX, "ptx",
+                   "the GPU kernels as PTX (--target=cuda)")),
     cl::cat(kilncCategory));
 
 static cl::opt<std::string> triple("triple",
@@ -62,12 +64,26 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
                                   cl::init(3), cl::Prefix,
                                   cl::cat(kilncCategory));
 
+static cl::opt<kiln::Backend> backend(
+    "target", cl::desc("Where the generated functions run"),
+    cl::init(kiln::Backend::CPU),
+    cl::values(clEnumValN(kiln::Backend::CPU, "cpu", "this or --triple's CPU"),
+               clEnumValN(kiln::Backend::CUDA, "cuda",
+                          "an NVIDIA GPU (state in device memory)")),
+    cl::cat(kilncCategory));
+static cl::opt<std::string>
+    gpuArch("gpu-arch", cl::desc("GPU architecture for --target=cuda"),
+            cl::init("sm_80"), cl::value_desc("sm_80|sm_90"),
+            cl::cat(kilncCategory));
+
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::HideUnrelatedOptions(kilncCategory);
   cl::ParseCommandLineOptions(argc, argv, "Kiln ahead-of-time compiler\n");
 
   kiln::TargetOptions target{triple, cpu, features, optLevel};
+  target.backend = backend;
+  target.gpuArch = gpuArch;
   std::string output = outputFilename;
   if (output.empty())
     output = emitStage == EmitStage::Object

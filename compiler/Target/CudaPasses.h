@@ -1,0 +1,53 @@
+//===- CudaPasses.h - Passes of the CUDA pipeline -------------------------===//
+//
+// The passes that place a model's buffers on the GPU and map its linalg
+// work onto kernels. They are written with PassWrapper (not Passes.td) so
+// the CUDA target stays in its own files; CudaPipeline.cpp registers them
+// with kiln-opt.
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TARGET_CUDAPASSES_H
+#define KILN_TARGET_CUDAPASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace kiln {
+
+/// kiln-gpu-splat-to-fill: splat tensor constants become linalg.fill of
+/// tensor.empty, so they live in device buffers instead of host globals.
+std::unique_ptr<mlir::Pass> createGpuSplatToFillPass();
+
+/// kiln-gpu-place-buffers: on bufferized impl functions, memref.alloc and
+/// dealloc become gpu.alloc/gpu.dealloc, host inputs/labels are copied to
+/// device buffers at entry and outputs (loss, logits) back at exit,
+/// constant globals are copied to the device, memref.copy becomes
+/// gpu.memcpy or linalg.copy. The state argument is a device pointer.
+std::unique_ptr<mlir::Pass> createGpuPlaceBuffersPass();
+
+/// kiln-gpu-tile-matmul: moves reduction loops of every linalg.generic
+/// innermost, and turns f32 matmul-like contractions into gpu.launch
+/// kernels that stage A/B tiles in workgroup (shared) memory and
+/// accumulate a register tile per thread with FMA.
+std::unique_ptr<mlir::Pass> createGpuTileMatmulPass();
+
+/// kiln-gpu-map-host-code: after convert-linalg-to-parallel-loops, wraps
+/// host-side memory accesses (0-d results, scalar loops) in one-thread
+/// gpu.launch ops, sinks device loads into the kernels that use them, and
+/// tiles every top-level scf.parallel for a 256-thread block.
+std::unique_ptr<mlir::Pass> createGpuMapHostCodePass();
+
+/// kiln-gpu-merge-kernel-modules: all outlined kernels in one gpu.module
+/// named <model>_kernels (one PTX module per model).
+std::unique_ptr<mlir::Pass> createGpuMergeKernelModulesPass();
+
+/// kiln-cuda-state-helpers (LLVM dialect): adds <model>_state_to_host and
+/// <model>_state_from_host, which copy the device state through libkilnrt.
+std::unique_ptr<mlir::Pass> createCudaStateHelpersPass();
+
+void registerCudaPasses();
+
+} // namespace kiln
+
+#endif // KILN_TARGET_CUDAPASSES_H
