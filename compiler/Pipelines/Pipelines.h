@@ -15,8 +15,6 @@ mlir::LogicalResult addLinalgPasses(mlir::OpPassManager &pm);
 /// linalg on tensors -> LLVM dialect with the public C functions (CPU).
 mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm);
 
-/// Registers `kiln-train-pipeline` (forward to LLVM dialect) and
-/// `kiln-cpu-pipeline` (training functions to LLVM dialect) for kiln-opt,
 /// Options of the CUDA target (kilnc --target=cuda --gpu-arch=...).
 struct CudaOptions {
   std::string chip = "sm_80"; // sm_80, sm_90, ...
@@ -34,6 +32,8 @@ mlir::LogicalResult addCudaLoweringPasses(mlir::OpPassManager &pm,
 /// Registers `kiln-cuda-kernels` and `kiln-cuda-pipeline` for kiln-opt.
 void registerKilnCudaPipelines();
 
+/// Registers `kiln-train-pipeline` (forward to LLVM dialect) and
+/// `kiln-cpu-pipeline` (training functions to LLVM dialect) for kiln-opt,
 /// and the upstream passes the pipelines are made of.
 void registerKilnPipelines();
 
