@@ -138,6 +138,22 @@ LogicalResult Compilation::State::advanceTo(EmitStage stage) {
   return success();
 }
 
+/// CUDA lowering: PTX for --emit=ptx or without a toolkit; a fatbin (cubin
+/// for the chip + PTX for newer GPUs) when ptxas is found.
+LogicalResult Compilation::State::lowerForCuda(bool ptx) {
+  DialectRegistry extensions;
+  registerCudaTargetExtensions(extensions);
+  context.appendDialectRegistry(extensions);
+  CudaOptions options;
+  options.chip = target.gpuArch.empty() ? "sm_80" : target.gpuArch;
+  options.toolkitPath = findCudaToolkit();
+  options.format = ptx || options.toolkitPath.empty() ? "isa" : "fatbin";
+  PassManager pm(&context);
+  if (failed(addCudaLoweringPasses(pm, options)))
+    return failure();
+  return pm.run(*module);
+}
+
 Compilation::Compilation() : state(std::make_unique<State>()) {}
 Compilation::~Compilation() = default;
 
@@ -157,22 +173,6 @@ std::unique_ptr<Compilation> Compilation::open(llvm::StringRef path,
     return nullptr;
   return compilation;
 }
-/// CUDA lowering: PTX for --emit=ptx or without a toolkit; a fatbin (cubin
-/// for the chip + PTX for newer GPUs) when ptxas is found.
-LogicalResult Compilation::State::lowerForCuda(bool ptx) {
-  DialectRegistry extensions;
-  registerCudaTargetExtensions(extensions);
-  context.appendDialectRegistry(extensions);
-  CudaOptions options;
-  options.chip = target.gpuArch.empty() ? "sm_80" : target.gpuArch;
-  options.toolkitPath = findCudaToolkit();
-  options.format = ptx || options.toolkitPath.empty() ? "isa" : "fatbin";
-  PassManager pm(&context);
-  if (failed(addCudaLoweringPasses(pm, options)))
-    return failure();
-  return pm.run(*module);
-}
-
 
 bool Compilation::emit(EmitStage stage, const TargetOptions &target,
                        llvm::raw_ostream &os) {
@@ -180,6 +180,13 @@ bool Compilation::emit(EmitStage stage, const TargetOptions &target,
   if (stage == EmitStage::AST) {
     ast::print(*s.ast, os);
     return true;
+  }
+  if (s.reached <= EmitStage::Linalg)
+    s.target = target;
+  if (stage == EmitStage::PTX && s.target.backend != Backend::CUDA) {
+    llvm::WithColor::error(llvm::errs(), "kilnc")
+        << "--emit=ptx needs --target=cuda\n";
+    return false;
   }
   if (failed(s.advanceTo(stage)))
     return false;
@@ -191,7 +198,17 @@ bool Compilation::emit(EmitStage stage, const TargetOptions &target,
   case EmitStage::Object:
     return succeeded(emitObject(*s.module, codegen, os));
   case EmitStage::Header:
+    if (s.target.backend == Backend::CUDA) {
+      std::string header;
+      llvm::raw_string_ostream hs(header);
+      if (failed(writeHeader(*s.module, hs)))
+        return false;
+      os << amendHeaderForCuda(header, s.info.name, s.target.gpuArch);
+      return true;
+    }
     return succeeded(writeHeader(*s.module, os));
+  case EmitStage::PTX:
+    return succeeded(emitPTX(*s.module, os));
   default:
     s.module->print(os);
     os << "\n";
@@ -200,13 +217,6 @@ bool Compilation::emit(EmitStage stage, const TargetOptions &target,
 }
 
 const ModelInfo *Compilation::info() {
-  if (s.reached <= EmitStage::Linalg)
-    s.target = target;
-  if (stage == EmitStage::PTX && s.target.backend != Backend::CUDA) {
-    llvm::WithColor::error(llvm::errs(), "kilnc")
-        << "--emit=ptx needs --target=cuda\n";
-    return false;
-  }
   if (failed(state->advanceTo(EmitStage::Kiln)))
     return nullptr;
   return &state->info;
@@ -217,17 +227,7 @@ bool writeFileAtomically(llvm::StringRef path,
                          llvm::StringRef tool) {
   llvm::SmallString<256> temporary;
   int fd;
-    if (s.target.backend == Backend::CUDA) {
-      std::string header;
-      llvm::raw_string_ostream hs(header);
-      if (failed(writeHeader(*s.module, hs)))
-        return false;
-      os << amendHeaderForCuda(header, s.info.name, s.target.gpuArch);
-      return true;
-    }
   if (std::error_code ec = llvm::sys::fs::createUniqueFile(
-  case EmitStage::PTX:
-    return succeeded(emitPTX(*s.module, os));
           path + ".tmp-%%%%%%", fd, temporary)) {
     llvm::WithColor::error(llvm::errs(), tool)
         << "cannot write '" << path << "': " << ec.message() << '\n';
