@@ -1,0 +1,78 @@
+// RUN: kiln-opt %s --kiln-gpu-tile-matmul | FileCheck %s
+// RUN: kiln-opt %s --kiln-gpu-tile-matmul --gpu-kernel-outlining | FileCheck %s --check-prefix=OUTLINED
+
+// A matmul-like linalg.generic (C += A * B) becomes one gpu.launch of 16x16
+// threads whose A and B tiles live in workgroup (shared) memory; each thread
+// accumulates a 4x4 register tile with math.fma. Not the naive one thread
+// per output.
+
+#mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @matmul
+// CHECK: gpu.launch
+// CHECK-SAME: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16
+// CHECK-SAME: workgroup(%[[AT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for
+// CHECK: memref.store %{{.*}}, %[[AT]]
+// CHECK: memref.store %{{.*}}, %[[BT]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[AT]]
+// CHECK: memref.load %[[BT]]
+// CHECK-COUNT-16: math.fma
+// CHECK: gpu.barrier
+// CHECK: scf.yield
+// CHECK: arith.addf
+// CHECK: memref.store
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+func.func @matmul(%a: memref<?x784xf32>, %b: memref<784x256xf32>, %c: memref<?x256xf32>) {
+  linalg.generic {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x784xf32>, memref<784x256xf32>) outs(%c : memref<?x256xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// The weight gradient (A transposed: A^T * B over the batch) is matched too;
+// big static outputs get 128x128 tiles with 8x8 per thread.
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup(%{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>)
+// CHECK-COUNT-64: math.fma
+#mapAt = affine_map<(d0, d1, d2) -> (d2, d0)>
+func.func @weight_gradient(%a: memref<?x2048xf32>, %b: memref<?x1024xf32>, %c: memref<2048x1024xf32>) {
+  linalg.generic {indexing_maps = [#mapAt, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x2048xf32>, memref<?x1024xf32>) outs(%c : memref<2048x1024xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Reductions are moved innermost (one thread per parallel iteration), and
+// non-matmul generics are left to the parallel-loop path.
+// CHECK-LABEL: func.func @column_sum
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "reduction"]
+#mapIn = affine_map<(d0, d1) -> (d0, d1)>
+#mapOut = affine_map<(d0, d1) -> (d1)>
+func.func @column_sum(%x: memref<?x10xf32>, %y: memref<10xf32>) {
+  linalg.generic {indexing_maps = [#mapIn, #mapOut], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<?x10xf32>) outs(%y : memref<10xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// OUTLINED: gpu.module @matmul_kernel
+// OUTLINED: gpu.func @matmul_kernel
+// OUTLINED-SAME: workgroup(%{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>
+// OUTLINED-SAME: kernel
