@@ -64,6 +64,7 @@ struct Compilation::State {
   LogicalResult lowerForCuda(bool ptx);
   LogicalResult runPasses(LogicalResult (*add)(OpPassManager &));
   void collectInfo();
+  void collectStateLayout();
 };
 
 LogicalResult
@@ -95,6 +96,23 @@ void Compilation::State::collectInfo() {
   info.outputs.push_back(tensor(output, forward.getResultTypes()[1]));
 }
 
+void Compilation::State::collectStateLayout() {
+  auto layout = (*module)->getAttrOfType<ArrayAttr>(model::kStateLayoutAttr);
+  if (!layout)
+    return;
+  for (Attribute entry : layout) {
+    auto dict = cast<DictionaryAttr>(entry);
+    StateEntryInfo &e = info.stateLayout.emplace_back();
+    e.name = dict.getAs<StringAttr>("name").getValue().str();
+    e.offset = dict.getAs<IntegerAttr>("offset").getInt();
+    ArrayRef<int64_t> shape =
+        dict.getAs<DenseI64ArrayAttr>("shape").asArrayRef();
+    e.shape.assign(shape.begin(), shape.end());
+    llvm::raw_string_ostream(e.dtype)
+        << cast<TypeAttr>(dict.get("dtype")).getValue();
+  }
+}
+
 LogicalResult Compilation::State::advanceTo(EmitStage stage) {
   if (broken)
     return failure();
@@ -122,6 +140,7 @@ LogicalResult Compilation::State::advanceTo(EmitStage stage) {
       if (auto size = (*module)->getAttrOfType<IntegerAttr>(
               model::kStateSizeAttr))
         info.stateSize = size.getInt();
+      collectStateLayout();
       return success();
     default:
       llvm_unreachable("LLVM dialect is the last module stage");

@@ -54,10 +54,19 @@ struct TensorInfo {
   int64_t elementsPerExample() const;
 };
 
+/// One entry of the training state buffer, as the compiler laid it out.
+struct StateEntryInfo {
+  std::string name;
+  int64_t offset = 0; // bytes
+  std::vector<int64_t> shape;
+  std::string dtype; // element type as MLIR prints it: "f32", "i64", ...
+};
+
 /// What a caller needs to drive the compiled functions.
 struct ModelInfo {
   std::string name;
   int64_t stateSize = 0;
+  std::vector<StateEntryInfo> stateLayout; // set, like stateSize, once lowered
   std::vector<TensorInfo> inputs, labels, outputs;
   TrainingRecipe recipe;
 };

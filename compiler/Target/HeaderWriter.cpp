@@ -37,6 +37,56 @@ static void printShape(llvm::raw_ostream &os, ArrayRef<int64_t> shape) {
   os << "]";
 }
 
+/// The kiln_dtype enumerator of a state element type (see kiln/model.h).
+static StringRef kilnDType(Type type) {
+  if (type.isF32())
+    return "KILN_DTYPE_F32";
+  if (type.isF64())
+    return "KILN_DTYPE_F64";
+  if (type.isInteger(32))
+    return "KILN_DTYPE_I32";
+  if (type.isInteger(64))
+    return "KILN_DTYPE_I64";
+  if (type.isInteger(8))
+    return "KILN_DTYPE_I8";
+  return "0";
+}
+
+/// The state layout as kiln_state_entry records, so that the runtime can
+/// checkpoint and export the state of a model linked at build time.
+static void writeStateEntries(llvm::raw_ostream &os, StringRef model,
+                              StringRef prefix, ArrayAttr layout) {
+  // Shapes are named by entry index: entry names need not be C identifiers.
+  auto shapeOf = [](Attribute entry) {
+    return cast<DictionaryAttr>(entry)
+        .getAs<DenseI64ArrayAttr>("shape")
+        .asArrayRef();
+  };
+  for (auto [index, entry] : llvm::enumerate(layout)) {
+    if (shapeOf(entry).empty())
+      continue;
+    os << "static const int64_t " << model << "_state_shape_" << index
+       << "[] = {";
+    llvm::interleaveComma(shapeOf(entry), os);
+    os << "};\n";
+  }
+  os << "static const kiln_state_entry " << model << "_state_entries[] = {\n";
+  for (auto [index, entry] : llvm::enumerate(layout)) {
+    auto dict = cast<DictionaryAttr>(entry);
+    StringRef name = dict.getAs<StringAttr>("name").getValue();
+    std::string macro = (prefix + "_" + upper(name)).str();
+    os << "    {\"" << name << "\", " << macro << "_OFFSET, " << macro
+       << "_COUNT, " << kilnDType(cast<TypeAttr>(dict.get("dtype")).getValue())
+       << ", " << shapeOf(entry).size() << ", ";
+    if (shapeOf(entry).empty())
+      os << "NULL";
+    else
+      os << model << "_state_shape_" << index;
+    os << "},\n";
+  }
+  os << "};\n";
+}
+
 LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
   StringRef model = module.getSymName().value_or("model");
   auto stateSize = module->getAttrOfType<IntegerAttr>(model::kStateSizeAttr);
@@ -125,14 +175,16 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
           return upper(a.name);
       return std::string();
     };
-    os << "\n#ifdef KILN_MODEL_H /* include <kiln/model.h> first */\n"
-       << "static inline kiln_model " << model << "_kiln_model(void) {\n"
+    os << "\n#ifdef KILN_MODEL_H /* include <kiln/model.h> first */\n";
+    writeStateEntries(os, model, prefix, layout);
+    os << "static inline kiln_model " << model << "_kiln_model(void) {\n"
        << "  kiln_model m = {\"" << model << "\", " << prefix
        << "_STATE_SIZE, " << prefix << "_" << nameOf(step, CRole::Input)
        << "_SIZE, " << prefix << "_" << nameOf(predict, CRole::Output)
        << "_SIZE,\n                  " << model << "_init, " << model
        << "_train_step, " << model << "_evaluate, " << model
-       << "_predict};\n  return m;\n}\n#endif\n";
+       << "_predict,\n                  " << model << "_state_entries, "
+       << layout.size() << "};\n  return m;\n}\n#endif\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << prefix
      << "_H */\n";

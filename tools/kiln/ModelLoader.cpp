@@ -5,6 +5,7 @@
 #include "Driver/Compiler.h"
 
 #include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
@@ -138,11 +139,49 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
         info.name.c_str(), info.name.c_str(), (long long)bytes,
         (long long)info.stateSize);
 
+  if (Error error = loaded->bindStateLayout(info))
+    return std::move(error);
   table.name = loaded->name.c_str();
   table.state_size = static_cast<size_t>(bytes);
   table.input_size = info.inputs.front().elementsPerExample();
   table.output_size = info.outputs.front().elementsPerExample();
   return std::move(loaded);
+}
+
+/// The kiln_dtype of an element type as MLIR prints it; 0 if none fits.
+static int32_t dtypeOf(StringRef type) {
+  return StringSwitch<int32_t>(type)
+      .Case("f32", KILN_DTYPE_F32)
+      .Case("f64", KILN_DTYPE_F64)
+      .Case("i32", KILN_DTYPE_I32)
+      .Case("i64", KILN_DTYPE_I64)
+      .Case("i8", KILN_DTYPE_I8)
+      .Default(0);
+}
+
+Error LoadedModel::bindStateLayout(const ModelInfo &info) {
+  size_t n = info.stateLayout.size();
+  entryNames.reserve(n);
+  entryShapes.reserve(n);
+  for (const StateEntryInfo &e : info.stateLayout) {
+    int32_t dtype = dtypeOf(e.dtype);
+    if (!dtype)
+      return createStringError(inconvertibleErrorCode(),
+                               "model '%s': state entry '%s' has element type "
+                               "%s, which checkpoints cannot store",
+                               info.name.c_str(), e.name.c_str(),
+                               e.dtype.c_str());
+    int64_t count = 1;
+    for (int64_t d : e.shape)
+      count *= d;
+    const std::string &name = entryNames.emplace_back(e.name);
+    const std::vector<int64_t> &shape = entryShapes.emplace_back(e.shape);
+    entries.push_back({name.c_str(), e.offset, count, dtype,
+                       int32_t(shape.size()), shape.data()});
+  }
+  table.state_entries = entries.data();
+  table.num_state_entries = entries.size();
+  return Error::success();
 }
 
 LoadedModel::~LoadedModel() {

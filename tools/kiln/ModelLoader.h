@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace kiln {
 struct ModelInfo;
@@ -42,8 +43,15 @@ public:
 
 private:
   LoadedModel() = default;
+  /// Fills table.state_entries from the compiler's state layout.
+  llvm::Error bindStateLayout(const ModelInfo &info);
+
   void *handle = nullptr;
   std::string name;
+  // Storage behind table.state_entries.
+  std::vector<std::string> entryNames;
+  std::vector<std::vector<int64_t>> entryShapes;
+  std::vector<kiln_state_entry> entries;
   kiln_model table = {};
 };
 

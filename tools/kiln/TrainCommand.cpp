@@ -1,23 +1,21 @@
 //===- TrainCommand.cpp - `kiln train`: compile, link, load data, train --===//
 //
 // Compiles the model into a work directory, links and loads it, reads the
-// recipe's data, lets flags override the recipe, and runs libkilnrt's loop.
+// recipe's data, lets flags (or the checkpoint resumed from) override the
+// recipe, and runs libkilnrt's loop.
 //
 //===----------------------------------------------------------------------===//
 
 #include "TrainCommand.h"
 
+#include "CliSupport.h"
 #include "Datasets.h"
-#include "ModelLoader.h"
-#include "WorkDir.h"
 
-#include "Driver/Compiler.h"
+#include "kiln/checkpoint.h"
 #include "kiln/report.h"
 #include "kiln/train.h"
 
-#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -26,16 +24,6 @@
 using namespace llvm;
 
 namespace kiln::cli {
-
-static int fail(const Twine &message) {
-  WithColor::error(errs(), "kiln") << message << '\n';
-  return 1;
-}
-
-static int fail(Error error) {
-  std::string message = toString(std::move(error));
-  return fail(message);
-}
 
 namespace {
 /// Frees the report on every path out of runTrain.
@@ -56,54 +44,56 @@ static void printSummary(const kiln_report &report, raw_ostream &os) {
      << '\n';
 }
 
-/// The folder relative data paths of `modelPath` are read from.
-static std::string modelDirectory(StringRef modelPath) {
-  SmallString<256> path(modelPath);
-  (void)sys::fs::make_absolute(path);
-  return sys::path::parent_path(path).str();
+/// The newest checkpoint in `dir`, verified; a null pointer with `ok` set
+/// when there is none yet (the run starts from scratch).
+static CheckpointPtr findResumePoint(const std::string &dir, bool &ok) {
+  ok = true;
+  char path[4096], err[512] = "";
+  int found = sys::fs::is_directory(dir)
+                  ? kiln_checkpoint_find_latest(dir.c_str(), path, sizeof(path),
+                                                err, sizeof(err))
+                  : 0;
+  if (found < 0) {
+    ok = false;
+    fail(err);
+  }
+  if (found <= 0) {
+    if (ok)
+      WithColor::note(errs(), "kiln")
+          << "no checkpoint in " << dir << " yet; starting from scratch\n";
+    return nullptr;
+  }
+  CheckpointPtr checkpoint = loadCheckpoint(path);
+  ok = bool(checkpoint);
+  return checkpoint;
 }
 
 int runTrain(const TrainRequest &request) {
-  Expected<WorkDir> workDir =
-      request.workDir.empty() ? WorkDir::createTemporary(request.keepWorkDir)
-                              : WorkDir::useExisting(request.workDir);
-  if (!workDir)
-    return fail(workDir.takeError());
-  if (request.keepWorkDir && request.workDir.empty())
-    WithColor::note(errs(), "kiln")
-        << "work directory: " << workDir->path() << '\n';
-
-  std::string objectPath = workDir->file("model.o");
-  std::string libraryPath = workDir->file("model.so");
-  std::unique_ptr<ModelInfo> info = compileToFiles(
-      request.modelPath, TargetOptions(), objectPath,
-      request.keepWorkDir || !request.workDir.empty() ? workDir->file("model.h")
-                                                      : std::string(),
-      "kiln");
-  if (!info)
-    return 1; // the driver has printed the diagnostic
-  const TrainingRecipe &recipe = info->recipe;
+  std::unique_ptr<BuiltModel> built = buildModel(request.build);
+  if (!built)
+    return 1;
+  const TrainingRecipe &recipe = built->info->recipe;
   if (!recipe.train)
-    return fail(request.modelPath +
+    return fail(request.build.modelPath +
                 ": the model has no 'data { train = ... }' block");
+  const kiln_model &model = built->model();
 
-  if (Error error = linkSharedModel(objectPath, libraryPath))
-    return fail(std::move(error));
-  Expected<std::unique_ptr<LoadedModel>> loaded =
-      LoadedModel::load(*info, libraryPath);
-  if (!loaded)
-    return fail(loaded.takeError());
-  const kiln_model &model = (*loaded)->model();
+  CheckpointPtr resume;
+  if (request.resume) {
+    bool ok;
+    resume = findResumePoint(request.checkpointDir, ok);
+    if (!ok)
+      return 1;
+  }
 
-  std::string baseDir = modelDirectory(request.modelPath);
   Expected<DatasetPtr> train = loadDataset(
-      *recipe.train, baseDir, request.trainLimit, model.output_size);
+      *recipe.train, built->baseDir, request.trainLimit, model.output_size);
   if (!train)
     return fail(train.takeError());
   DatasetPtr test;
   if (recipe.test) {
     Expected<DatasetPtr> loadedTest = loadDataset(
-        *recipe.test, baseDir, request.testLimit, model.output_size);
+        *recipe.test, built->baseDir, request.testLimit, model.output_size);
     if (!loadedTest)
       return fail(loadedTest.takeError());
     test = std::move(*loadedTest);
@@ -114,7 +104,25 @@ int runTrain(const TrainRequest &request) {
   options.epochs = request.epochs.value_or(recipe.epochs);
   options.batch_size = request.batchSize.value_or(recipe.batchSize);
   options.seed = request.seed.value_or(recipe.seed);
+  if (resume) {
+    // A resumed run keeps its batch order unless a flag says otherwise (and
+    // then the runtime refuses the mismatch).
+    kiln_train_position position;
+    kiln_checkpoint_get_position(resume.get(), &position);
+    options.batch_size = request.batchSize.value_or(position.batch_size);
+    options.seed = request.seed.value_or(position.seed);
+    options.resume = resume.get();
+  }
   options.quiet = request.quiet;
+  options.progress = request.progress;
+  options.log_every = request.logEvery;
+  options.learning_rate = recipe.learningRate;
+  if (!request.checkpointDir.empty())
+    options.checkpoint_dir = request.checkpointDir.c_str();
+  options.checkpoint_every = request.checkpointEvery;
+  options.checkpoint_keep = request.checkpointKeep;
+  if (!request.logdir.empty())
+    options.logdir = request.logdir.c_str();
 
   ReportHolder holder;
   char err[512] = "";
@@ -125,6 +133,10 @@ int runTrain(const TrainRequest &request) {
   if (!request.reportPath.empty() &&
       kiln_report_write_json(&holder.report, request.reportPath.c_str(), err,
                              sizeof(err)) != 0)
+    return fail(err);
+  if (!request.plotPath.empty() &&
+      kiln_report_write_svg(&holder.report, request.plotPath.c_str(), err,
+                            sizeof(err)) != 0)
     return fail(err);
   printSummary(holder.report, outs());
   return 0;

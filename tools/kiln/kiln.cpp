@@ -2,14 +2,25 @@
 //--------------------===//
 //
 //   kiln train MODEL.kiln [--epochs N] [--batch-size N] [--seed N]
-//              [--report FILE.json] [--quiet] [--train-limit N]
-//              [--test-limit N] [--work-dir DIR] [--keep-work-dir]
+//              [--report FILE.json] [--quiet] [--progress=auto|bar|lines]
+//              [--log-every N] [--train-limit N] [--test-limit N]
+//              [--checkpoint-dir DIR [--checkpoint-every N] [--keep K]
+//              [--resume]] [--logdir DIR] [--plot FILE.svg]
+//              [--work-dir DIR] [--keep-work-dir]
+//
+//   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
+//             [--batch-size N]
+//   kiln inspect FILE.ckpt
+//   kiln export FILE.ckpt --npz OUT.npz
 //
 // Exit status: 0 on success, 1 after an error, 2 on a usage error.
 //
 //===----------------------------------------------------------------------===//
 
+#include "CheckpointCommands.h"
 #include "TrainCommand.h"
+
+#include "kiln/train.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -25,17 +36,38 @@ static cl::SubCommand
     trainCommand("train", "Compile a .kiln model, train it on the data its "
                           "recipe names, and print the test metrics");
 
+static cl::SubCommand
+    evalCommand("eval", "Evaluate a checkpoint on the model's test data: "
+                        "loss, accuracy and confusion matrix");
+static cl::SubCommand inspectCommand("inspect",
+                                     "Verify a checkpoint and print what it holds");
+static cl::SubCommand
+    exportCommand("export", "Write a checkpoint's tensors as NumPy arrays (.npz)");
+
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::desc("<model.kiln>"),
-                                      cl::sub(trainCommand),
+                                      cl::sub(trainCommand), cl::sub(evalCommand),
                                       cl::cat(trainCategory));
+static cl::opt<std::string>
+    checkpointFile(cl::Positional, cl::Required, cl::desc("<checkpoint.ckpt>"),
+                   cl::sub(inspectCommand), cl::sub(exportCommand),
+                   cl::cat(trainCategory));
+static cl::opt<std::string>
+    checkpointFlag("checkpoint", cl::Required,
+                   cl::desc("The checkpoint whose parameters to use"),
+                   cl::value_desc("FILE.ckpt"), cl::sub(evalCommand),
+                   cl::cat(trainCategory));
+static cl::opt<std::string> npzPath("npz", cl::Required,
+                                    cl::desc("The .npz archive to write"),
+                                    cl::value_desc("OUT.npz"),
+                                    cl::sub(exportCommand), cl::cat(trainCategory));
 static cl::opt<long long> epochs("epochs",
                                  cl::desc("Epochs to train (default: recipe)"),
                                  cl::value_desc("N"), cl::sub(trainCommand),
                                  cl::cat(trainCategory));
 static cl::opt<long long>
     batchSize("batch-size", cl::desc("Examples per step (default: recipe)"),
-              cl::value_desc("N"), cl::sub(trainCommand),
+              cl::value_desc("N"), cl::sub(trainCommand), cl::sub(evalCommand),
               cl::cat(trainCategory));
 static cl::opt<unsigned long long>
     seed("seed",
@@ -53,18 +85,59 @@ static cl::opt<long long> trainLimit(
     cl::value_desc("N"), cl::sub(trainCommand), cl::cat(trainCategory));
 static cl::opt<long long> testLimit(
     "test-limit", cl::desc("Evaluate on the first N examples of the test data"),
-    cl::value_desc("N"), cl::sub(trainCommand), cl::cat(trainCategory));
+    cl::value_desc("N"), cl::sub(trainCommand), cl::sub(evalCommand), cl::cat(trainCategory));
 static cl::opt<std::string>
     workDir("work-dir",
             cl::desc("Build the model in DIR and keep it (default: a temporary "
                      "directory, removed at exit)"),
-            cl::value_desc("DIR"), cl::sub(trainCommand),
+            cl::value_desc("DIR"), cl::sub(trainCommand), cl::sub(evalCommand),
             cl::cat(trainCategory));
 static cl::opt<bool>
     keepWorkDir("keep-work-dir",
                 cl::desc("Keep the temporary work directory (model.o, "
                          "model.so, model.h) and print its path"),
-                cl::sub(trainCommand), cl::cat(trainCategory));
+                cl::sub(trainCommand), cl::sub(evalCommand),
+                cl::cat(trainCategory));
+
+static cl::opt<kiln_progress_style> progressStyle(
+    "progress", cl::desc("How progress is shown on stderr"),
+    cl::values(clEnumValN(KILN_PROGRESS_AUTO, "auto",
+                          "a bar on a terminal, lines otherwise (default)"),
+               clEnumValN(KILN_PROGRESS_BAR, "bar", "one line redrawn in place"),
+               clEnumValN(KILN_PROGRESS_LINES, "lines", "plain lines")),
+    cl::init(KILN_PROGRESS_AUTO), cl::sub(trainCommand), cl::cat(trainCategory));
+static cl::opt<long long> logEvery(
+    "log-every",
+    cl::desc("Steps between sampled batch accuracy, step summaries and "
+             "progress lines (default 50; 0: none)"),
+    cl::value_desc("N"), cl::init(50), cl::sub(trainCommand),
+    cl::cat(trainCategory));
+static cl::opt<std::string> checkpointDir(
+    "checkpoint-dir",
+    cl::desc("Write checkpoints (ckpt-<step>.ckpt) into DIR, at least one at "
+             "the end of the run"),
+    cl::value_desc("DIR"), cl::sub(trainCommand), cl::cat(trainCategory));
+static cl::opt<long long> checkpointEvery(
+    "checkpoint-every", cl::desc("Also write a checkpoint every N steps"),
+    cl::value_desc("N"), cl::sub(trainCommand), cl::cat(trainCategory));
+static cl::opt<long long>
+    checkpointKeep("keep", cl::desc("Keep only the K newest checkpoints"),
+                   cl::value_desc("K"), cl::sub(trainCommand),
+                   cl::cat(trainCategory));
+static cl::opt<bool> resume(
+    "resume",
+    cl::desc("Continue from the newest checkpoint in --checkpoint-dir (the "
+             "same run, bit for bit)"),
+    cl::sub(trainCommand), cl::cat(trainCategory));
+static cl::opt<std::string>
+    logdir("logdir",
+           cl::desc("Write TensorBoard summaries into DIR/train and DIR/test"),
+           cl::value_desc("DIR"), cl::sub(trainCommand),
+           cl::cat(trainCategory));
+static cl::opt<std::string>
+    plotPath("plot", cl::desc("Draw loss and accuracy per epoch as an SVG"),
+             cl::value_desc("FILE.svg"), cl::sub(trainCommand),
+             cl::cat(trainCategory));
 
 /// The value of `option` if it was given; a usage error if it is not >= 1.
 template <typename T>
@@ -83,28 +156,51 @@ static bool positive(const cl::opt<T> &option, std::optional<T> &result) {
 
 static int usageError() {
   errs() << "usage: kiln train MODEL.kiln [options]   (kiln --help, kiln train "
-            "--help)\n";
+            "--help)\n"
+            "       kiln eval MODEL.kiln --checkpoint FILE.ckpt [options]\n"
+            "       kiln inspect FILE.ckpt\n"
+            "       kiln export FILE.ckpt --npz OUT.npz\n";
   return usageExitCode;
 }
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
-  cl::HideUnrelatedOptions(trainCategory, trainCommand);
+  for (cl::SubCommand *command :
+       {&trainCommand, &evalCommand, &inspectCommand, &exportCommand})
+    cl::HideUnrelatedOptions(trainCategory, *command);
   cl::HideUnrelatedOptions(trainCategory);
   if (!cl::ParseCommandLineOptions(
           argc, argv,
           "Kiln: train neural networks compiled ahead of time\n\n"
-          "  kiln train MODEL.kiln [options]\n",
+          "  kiln train MODEL.kiln [options]\n"
+          "  kiln eval MODEL.kiln --checkpoint FILE.ckpt\n"
+          "  kiln inspect FILE.ckpt\n"
+          "  kiln export FILE.ckpt --npz OUT.npz\n",
           &errs()))
     return usageError();
 
+  if (inspectCommand)
+    return kiln::cli::runInspect(checkpointFile);
+  if (exportCommand)
+    return kiln::cli::runExport(checkpointFile, npzPath);
+  if (evalCommand) {
+    kiln::cli::EvalRequest request;
+    request.build = {modelPath, workDir, keepWorkDir};
+    request.checkpointPath = checkpointFlag;
+    std::optional<long long> batchValue, testValue;
+    if (!positive(batchSize, batchValue) || !positive(testLimit, testValue))
+      return usageError();
+    request.batchSize = batchValue.value_or(0);
+    request.testLimit = testValue;
+    return kiln::cli::runEval(request);
+  }
   if (!trainCommand) {
     WithColor::error(errs(), "kiln") << "no subcommand given\n";
     return usageError();
   }
 
   kiln::cli::TrainRequest request;
-  request.modelPath = modelPath;
+  request.build.modelPath = modelPath;
   std::optional<long long> epochsValue, batchValue, trainValue, testValue;
   if (!positive(epochs, epochsValue) || !positive(batchSize, batchValue) ||
       !positive(trainLimit, trainValue) || !positive(testLimit, testValue))
@@ -115,9 +211,30 @@ int main(int argc, char **argv) {
   request.testLimit = testValue;
   if (seed.getNumOccurrences())
     request.seed = seed;
+  std::optional<long long> everyValue, keepValue;
+  if (!positive(checkpointEvery, everyValue) ||
+      !positive(checkpointKeep, keepValue))
+    return usageError();
+  if ((resume || everyValue || keepValue) && checkpointDir.empty()) {
+    WithColor::error(errs(), "kiln")
+        << "--resume, --checkpoint-every and --keep need --checkpoint-dir\n";
+    return usageError();
+  }
+  if (logEvery < 0) {
+    WithColor::error(errs(), "kiln") << "--log-every must not be negative\n";
+    return usageError();
+  }
   request.reportPath = reportPath;
-  request.workDir = workDir;
-  request.keepWorkDir = keepWorkDir;
+  request.build.workDir = workDir;
+  request.build.keepWorkDir = keepWorkDir;
   request.quiet = quiet;
+  request.progress = progressStyle;
+  request.logEvery = logEvery;
+  request.checkpointDir = checkpointDir;
+  request.checkpointEvery = everyValue.value_or(0);
+  request.checkpointKeep = keepValue.value_or(0);
+  request.resume = resume;
+  request.logdir = logdir;
+  request.plotPath = plotPath;
   return kiln::cli::runTrain(request);
 }

@@ -1,0 +1,163 @@
+//===- CheckpointCommands.cpp - Commands that read checkpoints -----------===//
+
+#include "CheckpointCommands.h"
+
+#include "CliSupport.h"
+#include "Datasets.h"
+
+#include "kiln/train.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+using namespace llvm;
+
+namespace kiln::cli {
+
+/// "f32[784, 256]".
+static std::string typeText(const kiln_tensor_view &view) {
+  const char *dtype = kiln_dtype_name(view.dtype);
+  std::string text = dtype ? dtype : "?";
+  text += "[";
+  for (int32_t d = 0; d < view.rank; ++d)
+    text += (d ? ", " : "") + std::to_string(view.shape[d]);
+  return text + "]";
+}
+
+/// min / max / mean of a float tensor, to spot NaNs or a dead layer at a glance.
+static void printFloatStats(const kiln_tensor_view &view, raw_ostream &os) {
+  if (view.dtype != KILN_DTYPE_F32 || view.bytes == 0)
+    return;
+  size_t count = view.bytes / sizeof(float);
+  double low = INFINITY, high = -INFINITY, sum = 0;
+  for (size_t i = 0; i < count; ++i) {
+    float value;
+    std::memcpy(&value, static_cast<const char *>(view.data) + i * sizeof(float),
+                sizeof(float));
+    low = std::fmin(low, value);
+    high = std::fmax(high, value);
+    sum += value;
+  }
+  os << format("  min %.6g  max %.6g  mean %.6g", low, high, sum / double(count));
+}
+
+int runInspect(const std::string &checkpointPath) {
+  CheckpointPtr checkpoint = loadCheckpoint(checkpointPath);
+  if (!checkpoint)
+    return 1;
+  raw_ostream &os = outs();
+  kiln_train_position p;
+  kiln_checkpoint_get_position(checkpoint.get(), &p);
+  os << "checkpoint " << checkpointPath << " (verified)\n"
+     << "model      " << kiln_checkpoint_model_name(checkpoint.get()) << '\n'
+     << format("signature  0x%016llx\n",
+               (unsigned long long)kiln_checkpoint_signature(checkpoint.get()))
+     << "state      " << kiln_checkpoint_state_size(checkpoint.get()) << " bytes\n"
+     << format("position   step %lld, next batch %lld of epoch %lld (seed %llu, "
+               "batch size %lld%s)\n",
+               (long long)p.step, (long long)p.batch + 1, (long long)p.epoch + 1,
+               (unsigned long long)p.seed, (long long)p.batch_size,
+               p.shuffle ? "" : ", unshuffled");
+  const kiln_epoch_stats *history;
+  int64_t epochs = kiln_checkpoint_history(checkpoint.get(), &history);
+  os << "history    " << epochs << " epochs\n";
+  for (int64_t i = 0; i < epochs; ++i)
+    os << format("  epoch %lld  train_loss %.4f  train_acc %.4f  test_loss %.4f  "
+                 "test_acc %.4f\n",
+                 (long long)history[i].epoch, history[i].train_loss,
+                 history[i].train_accuracy, history[i].test_loss,
+                 history[i].test_accuracy);
+  size_t count = kiln_checkpoint_num_tensors(checkpoint.get());
+  os << "tensors    " << count << '\n';
+  for (size_t i = 0; i < count; ++i) {
+    kiln_tensor_view view;
+    kiln_checkpoint_tensor(checkpoint.get(), i, &view);
+    os << "  " << view.name << "  " << typeText(view) << "  " << view.bytes
+       << " bytes";
+    printFloatStats(view, os);
+    os << '\n';
+  }
+  return 0;
+}
+
+int runExport(const std::string &checkpointPath, const std::string &npzPath) {
+  CheckpointPtr checkpoint = loadCheckpoint(checkpointPath);
+  if (!checkpoint)
+    return 1;
+  char err[512] = "";
+  if (kiln_checkpoint_export_npz(checkpoint.get(), npzPath.c_str(), err,
+                                 sizeof(err)) != 0)
+    return fail(err);
+  outs() << "wrote " << kiln_checkpoint_num_tensors(checkpoint.get())
+         << " arrays to " << npzPath << '\n';
+  return 0;
+}
+
+/// Loads the model's checkpointed state into a fresh aligned buffer.
+static void *restoreState(const BuiltModel &built, const std::string &path) {
+  CheckpointPtr checkpoint = loadCheckpoint(path);
+  if (!checkpoint)
+    return nullptr;
+  void *state = kiln_state_alloc(&built.model());
+  char err[512] = "";
+  if (!state) {
+    fail("out of memory for the model state");
+    return nullptr;
+  }
+  if (kiln_checkpoint_restore(checkpoint.get(), &built.model(), state, err,
+                              sizeof(err)) != 0) {
+    kiln_state_free(state);
+    fail(err);
+    return nullptr;
+  }
+  return state;
+}
+
+int runEval(const EvalRequest &request) {
+  std::unique_ptr<BuiltModel> built = buildModel(request.build);
+  if (!built)
+    return 1;
+  const TrainingRecipe &recipe = built->info->recipe;
+  if (!recipe.test)
+    return fail(request.build.modelPath +
+                ": the model has no 'data { test = ... }' block to evaluate on");
+  const kiln_model &model = built->model();
+  std::unique_ptr<void, void (*)(void *)> state(
+      restoreState(*built, request.checkpointPath), kiln_state_free);
+  if (!state)
+    return 1;
+  Expected<DatasetPtr> test = loadDataset(*recipe.test, built->baseDir,
+                                          request.testLimit, model.output_size);
+  if (!test)
+    return fail(test.takeError());
+
+  int64_t classes = model.output_size;
+  std::vector<int64_t> confusion(size_t(classes * classes));
+  double loss, accuracy;
+  char err[512] = "";
+  if (kiln_evaluate(&model, state.get(), test->get(),
+                    request.batchSize ? request.batchSize : recipe.batchSize,
+                    &loss, &accuracy, confusion.data(), err, sizeof(err)) != 0)
+    return fail(err);
+
+  raw_ostream &os = outs();
+  os << format("examples %lld  loss %.4f  accuracy %.4f\n",
+               (long long)kiln_dataset_size(test->get()), loss, accuracy);
+  os << "confusion matrix (rows: label, columns: predicted)\n      ";
+  for (int64_t c = 0; c < classes; ++c)
+    os << format(" %6lld", (long long)c);
+  os << '\n';
+  for (int64_t label = 0; label < classes; ++label) {
+    os << format("%6lld", (long long)label);
+    for (int64_t c = 0; c < classes; ++c)
+      os << format(" %6lld", (long long)confusion[size_t(label * classes + c)]);
+    os << '\n';
+  }
+  return 0;
+}
+
+} // namespace kiln::cli

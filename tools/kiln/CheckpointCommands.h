@@ -1,0 +1,33 @@
+//===- CheckpointCommands.h - Commands that read checkpoints -------------===//
+//
+//   kiln inspect FILE.ckpt            what the checkpoint holds
+//   kiln export FILE.ckpt --npz OUT   its tensors for NumPy
+//   kiln eval MODEL.kiln --checkpoint FILE.ckpt
+//   kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE
+//
+//===----------------------------------------------------------------------===//
+#ifndef KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H
+#define KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H
+
+#include "ModelBuild.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace kiln::cli {
+
+int runInspect(const std::string &checkpointPath);
+int runExport(const std::string &checkpointPath, const std::string &npzPath);
+
+struct EvalRequest {
+  BuildRequest build;
+  std::string checkpointPath;
+  std::optional<int64_t> testLimit;
+  int64_t batchSize = 0; // 0: the recipe's
+};
+int runEval(const EvalRequest &request);
+
+} // namespace kiln::cli
+
+#endif // KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H
