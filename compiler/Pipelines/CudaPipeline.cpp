@@ -41,16 +41,20 @@ static LogicalResult parseInto(OpPassManager &pm, StringRef pipeline) {
   return parsePassPipeline(pipeline, pm, llvm::errs());
 }
 
-LogicalResult addCudaKernelPasses(OpPassManager &pm) {
+/// Everything from linalg to outlined kernels. `model`: the module holds
+/// the training functions of a .kiln model (state ABI first); otherwise its
+/// public functions take device buffers as they are (kernel libraries such
+/// as the matmul benchmark of test/gpu).
+static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
   registerCudaPassesOnce();
   if (failed(parseInto(
-          pm, "kiln-state-abi,canonicalize,"
-              "linalg-fuse-elementwise-ops,eliminate-empty-tensors,"
-              "canonicalize,cse,kiln-gpu-splat-to-fill,"
-              "one-shot-bufferize{bufferize-function-boundaries "
-              "function-boundary-type-conversion=identity-layout-map},"
-              "buffer-deallocation-pipeline,canonicalize,"
-              "convert-bufferization-to-memref,kiln-gpu-place-buffers")))
+          pm, std::string(model ? "kiln-state-abi,canonicalize," : "") +
+                  "linalg-fuse-elementwise-ops,eliminate-empty-tensors,"
+                  "canonicalize,cse,kiln-gpu-splat-to-fill,"
+                  "one-shot-bufferize{bufferize-function-boundaries "
+                  "function-boundary-type-conversion=identity-layout-map},"
+                  "buffer-deallocation-pipeline,canonicalize,"
+                  "convert-bufferization-to-memref,kiln-gpu-place-buffers")))
     return failure();
   pm.addPass(createGpuTileMatmulPass());
   return parseInto(pm, "convert-linalg-to-parallel-loops,"
@@ -62,10 +66,9 @@ LogicalResult addCudaKernelPasses(OpPassManager &pm) {
                        "func.func(gpu-async-region)");
 }
 
-LogicalResult addCudaLoweringPasses(OpPassManager &pm,
-                                    const CudaOptions &options) {
-  registerCudaPassesOnce();
-  if (failed(addCudaKernelPasses(pm)))
+static LogicalResult addLowering(OpPassManager &pm, const CudaOptions &options,
+                                 bool model) {
+  if (failed(addKernelPasses(pm, model)))
     return failure();
   std::string format = options.format.empty() ? "isa" : options.format;
   std::string toolkit =
@@ -81,11 +84,33 @@ LogicalResult addCudaLoweringPasses(OpPassManager &pm,
           "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
           "convert-func-to-llvm,gpu-to-llvm,convert-ub-to-llvm,"
           "reconcile-unrealized-casts,"
-          "gpu-module-to-binary{{format={1}{2}},"
-          "kiln-emit-c-interface,kiln-cuda-state-helpers",
-          options.chip, format, toolkit)
+          "gpu-module-to-binary{{format={1}{2}}{3}",
+          options.chip, format, toolkit,
+          model ? ",kiln-emit-c-interface,kiln-cuda-state-helpers" : "")
           .str());
 }
+
+LogicalResult addCudaKernelPasses(OpPassManager &pm) {
+  return addKernelPasses(pm, /*model=*/true);
+}
+
+LogicalResult addCudaLoweringPasses(OpPassManager &pm,
+                                    const CudaOptions &options) {
+  return addLowering(pm, options, /*model=*/true);
+}
+
+namespace {
+struct CudaLibraryOptions : PassPipelineOptions<CudaLibraryOptions> {
+  Option<std::string> chip{*this, "chip", llvm::cl::desc("GPU chip"),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> format{*this, "format",
+                             llvm::cl::desc("isa (PTX) or fatbin"),
+                             llvm::cl::init("isa")};
+  Option<std::string> toolkit{*this, "toolkit",
+                              llvm::cl::desc("CUDA toolkit path"),
+                              llvm::cl::init("")};
+};
+} // namespace
 
 void registerKilnCudaPipelines() {
   registerCudaPassesOnce();
@@ -101,6 +126,17 @@ void registerKilnCudaPipelines() {
       [](OpPassManager &pm) {
         CudaOptions options;
         (void)addCudaLoweringPasses(pm, options);
+      });
+  PassPipelineRegistration<CudaLibraryOptions>(
+      "kiln-cuda-library-pipeline",
+      "Public functions on linalg (tensors or device memrefs) to host LLVM "
+      "dialect with embedded kernels (no model state ABI)",
+      [](OpPassManager &pm, const CudaLibraryOptions &o) {
+        CudaOptions options;
+        options.chip = o.chip;
+        options.format = o.format;
+        options.toolkitPath = o.toolkit;
+        (void)addLowering(pm, options, /*model=*/false);
       });
 }
 

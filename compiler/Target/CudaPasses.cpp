@@ -14,6 +14,7 @@
 
 #include "Kiln/IR/KilnModel.h"
 #include "Target/CInterface.h"
+#include "Target/CudaTarget.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -115,6 +116,9 @@ struct GpuPlaceBuffersPass
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<gpu::GPUDialect, linalg::LinalgDialect,
                     memref::MemRefDialect>();
+    // The NVVM target and LLVM IR translations that serialization and
+    // object emission need later in the pipeline (also under kiln-opt).
+    registerCudaTargetExtensions(registry);
   }
 
   LogicalResult placeFunction(func::FuncOp func) {

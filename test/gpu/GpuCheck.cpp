@@ -1,0 +1,290 @@
+//===- GpuCheck.cpp - GPU train_step vs CPU train_step for one model ------===//
+//
+// usage: kiln-gpu-check MODEL CPU.so CUDA.so X_SIZE CLASSES [--mnist DIR]
+//
+// Loads the same model compiled for the CPU and for CUDA (two shared
+// objects, RTLD_LOCAL, same symbol names) and prints one table row:
+//   - init: the CUDA init vs the CPU init (same seed);
+//   - steps: from the CPU's initial state copied to the device, STEPS
+//     train_steps on the same synthetic batches; loss and parameters of the
+//     two must agree within a relative tolerance;
+//   - images/s of train_step at batch 64 and 256 (GPU and CPU);
+//   - with --mnist: one epoch on Fashion-MNIST (same batch order) on each
+//     device, then test accuracy of each.
+// Exit status 1 when a tolerance is exceeded.
+//
+//===----------------------------------------------------------------------===//
+#include "kiln/cuda.h"
+#include "kiln/dataset.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using InitFn = void (*)(void *, uint64_t);
+using StepFn = float (*)(void *, const float *, const int32_t *, int64_t);
+using EvalFn = float (*)(const void *, const float *, const int32_t *, int64_t,
+                         float *);
+using SizeFn = size_t (*)();
+using CopyFn = void (*)(void *, void *);
+
+struct Model {
+  SizeFn stateSize;
+  InitFn init;
+  StepFn step;
+  EvalFn evaluate;
+  CopyFn toHost = nullptr, fromHost = nullptr;
+};
+
+void *symbol(void *lib, const std::string &name) {
+  void *p = dlsym(lib, name.c_str());
+  if (!p) {
+    std::fprintf(stderr, "kiln-gpu-check: missing %s\n", name.c_str());
+    std::exit(2);
+  }
+  return p;
+}
+
+Model load(const char *path, const std::string &name, bool cuda) {
+  void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    std::fprintf(stderr, "kiln-gpu-check: %s\n", dlerror());
+    std::exit(2);
+  }
+  Model m;
+  m.stateSize = (SizeFn)symbol(lib, name + "_state_size");
+  m.init = (InitFn)symbol(lib, name + "_init");
+  m.step = (StepFn)symbol(lib, name + "_train_step");
+  m.evaluate = (EvalFn)symbol(lib, name + "_evaluate");
+  if (cuda) {
+    m.toHost = (CopyFn)symbol(lib, name + "_state_to_host");
+    m.fromHost = (CopyFn)symbol(lib, name + "_state_from_host");
+  }
+  return m;
+}
+
+double seconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// max |a-b| / max(max|a|, 1e-6) over the f32 words of two states; the
+/// state also holds an i64 step counter, compared exactly.
+double relativeDifference(const std::vector<float> &a,
+                          const std::vector<float> &b) {
+  double maxAbs = 1e-6, maxDiff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!std::isfinite(a[i]) || !std::isfinite(b[i])) {
+      if (std::isfinite(a[i]) != std::isfinite(b[i]))
+        return INFINITY;
+      continue;
+    }
+    maxAbs = std::max(maxAbs, (double)std::fabs(a[i]));
+    maxDiff = std::max(maxDiff, (double)std::fabs(a[i] - b[i]));
+  }
+  return maxDiff / maxAbs;
+}
+
+int argmax(const float *row, int n) {
+  return int(std::max_element(row, row + n) - row);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: kiln-gpu-check MODEL CPU.so CUDA.so X_SIZE "
+                         "CLASSES [--mnist DIR] [--steps N]\n");
+    return 2;
+  }
+  std::string name = argv[1];
+  int64_t xSize = std::atoll(argv[4]);
+  int classes = std::atoi(argv[5]);
+  std::string mnist;
+  int steps = 5;
+  for (int i = 6; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--mnist"))
+      mnist = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--steps"))
+      steps = std::atoi(argv[i + 1]);
+  }
+  char why[512];
+  if (!kiln_cuda_available(why, sizeof why)) {
+    std::fprintf(stderr, "%s\n", why);
+    return 1;
+  }
+  Model cpu = load(argv[2], name, false);
+  Model gpu = load(argv[3], name, true);
+  size_t size = cpu.stateSize();
+  if (gpu.stateSize() != size) {
+    std::fprintf(stderr, "state sizes differ: %zu vs %zu\n", size,
+                 gpu.stateSize());
+    return 1;
+  }
+  size_t words = size / 4;
+  std::vector<float> cpuState(words), gpuState(words);
+  void *device = kiln_cuda_malloc(size);
+  const uint64_t seed = 7;
+
+  // 1. init on both.
+  cpu.init(cpuState.data(), seed);
+  gpu.init(device, seed);
+  gpu.toHost(device, gpuState.data());
+  double initDiff = relativeDifference(cpuState, gpuState);
+
+  // 2. train_steps from the same state on the same batches.
+  const int64_t batch = 64;
+  std::mt19937 rng(1234);
+  std::uniform_real_distribution<float> pixel(0.f, 1.f);
+  std::uniform_int_distribution<int> label(0, classes - 1);
+  std::vector<float> x(batch * xSize);
+  std::vector<int32_t> y(batch);
+  gpu.fromHost(device, cpuState.data());
+  double lossDiff = 0;
+  float cpuLoss = 0, gpuLoss = 0;
+  for (int s = 0; s < steps; ++s) {
+    for (float &v : x)
+      v = pixel(rng);
+    for (int32_t &v : y)
+      v = label(rng);
+    cpuLoss = cpu.step(cpuState.data(), x.data(), y.data(), batch);
+    gpuLoss = gpu.step(device, x.data(), y.data(), batch);
+    lossDiff = std::max(lossDiff, (double)std::fabs(cpuLoss - gpuLoss) /
+                                      std::max(1e-6f, std::fabs(cpuLoss)));
+  }
+  gpu.toHost(device, gpuState.data());
+  double paramDiff = relativeDifference(cpuState, gpuState);
+  const double tolerance = 1e-3;
+  bool ok = initDiff <= tolerance && lossDiff <= tolerance &&
+            paramDiff <= tolerance;
+
+  // 3. Throughput at batch 64 and 256 (each step returns the loss, so it
+  //    includes the one synchronization per step).
+  double ips[2][2]; // [gpu/cpu][64/256]
+  int64_t batches[2] = {64, 256};
+  for (int b = 0; b < 2; ++b) {
+    int64_t n = batches[b];
+    std::vector<float> bx(n * xSize);
+    std::vector<int32_t> by(n);
+    for (float &v : bx)
+      v = pixel(rng);
+    for (int32_t &v : by)
+      v = label(rng);
+    float *pinned = (float *)kiln_cuda_host_alloc(bx.size() * 4);
+    int32_t *pinnedY = (int32_t *)kiln_cuda_host_alloc(by.size() * 4);
+    std::memcpy(pinned, bx.data(), bx.size() * 4);
+    std::memcpy(pinnedY, by.data(), by.size() * 4);
+    for (int w = 0; w < 5; ++w)
+      gpu.step(device, pinned, pinnedY, n);
+    int iters = 0;
+    double start = seconds(), now = start;
+    while (now - start < 1.0 || iters < 20) {
+      gpu.step(device, pinned, pinnedY, n);
+      ++iters;
+      now = seconds();
+    }
+    ips[0][b] = iters * n / (now - start);
+    kiln_cuda_host_free(pinned);
+    kiln_cuda_host_free(pinnedY);
+    std::vector<float> scratch(cpuState);
+    iters = 0;
+    start = now = seconds();
+    while (now - start < 0.5 || iters < 3) {
+      cpu.step(scratch.data(), bx.data(), by.data(), n);
+      ++iters;
+      now = seconds();
+    }
+    ips[1][b] = iters * n / (now - start);
+  }
+
+  std::printf("%-12s | init %.1e | loss %.5f vs %.5f (rel %.1e) | params rel "
+              "%.1e | %s | GPU img/s b64 %.0f b256 %.0f | CPU img/s b64 %.0f "
+              "b256 %.0f\n",
+              name.c_str(), initDiff, gpuLoss, cpuLoss, lossDiff, paramDiff,
+              ok ? "OK" : "MISMATCH", ips[0][0], ips[0][1], ips[1][0],
+              ips[1][1]);
+
+  // 4. Fashion-MNIST: one epoch each, same order, then test accuracy.
+  if (!mnist.empty()) {
+    char err[512];
+    auto path = [&](const char *f) { return mnist + "/" + f; };
+    kiln_dataset *train = kiln_dataset_load_idx(
+        path("train-images-idx3-ubyte.gz").c_str(),
+        path("train-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
+        sizeof err);
+    kiln_dataset *test = kiln_dataset_load_idx(
+        path("t10k-images-idx3-ubyte.gz").c_str(),
+        path("t10k-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
+        sizeof err);
+    if (!train || !test || kiln_dataset_example_size(train) != xSize) {
+      std::printf("%-12s | fashion-mnist: skipped (%s)\n", name.c_str(),
+                  train && test ? "input size differs" : err);
+      return ok ? 0 : 1;
+    }
+    int64_t n = kiln_dataset_size(train), tn = kiln_dataset_size(test);
+    if (const char *limit = std::getenv("KILN_GPU_TRAIN_LIMIT"))
+      n = std::min<int64_t>(n, std::atoll(limit));
+    const float *fx = kiln_dataset_features(train);
+    const int32_t *fy = kiln_dataset_labels(train);
+    std::vector<int64_t> order(n);
+    for (int64_t i = 0; i < n; ++i)
+      order[i] = i;
+    std::shuffle(order.begin(), order.end(), std::mt19937(99));
+    const int64_t tb = 64;
+    std::vector<float> bx(tb * xSize);
+    std::vector<int32_t> by(tb);
+    double times[2];
+    float accuracy[2];
+    for (int dev = 0; dev < 2; ++dev) {
+      Model &m = dev == 0 ? gpu : cpu;
+      std::vector<float> host(words);
+      cpu.init(host.data(), seed);
+      if (dev == 0)
+        gpu.fromHost(device, host.data());
+      void *state = dev == 0 ? device : (void *)host.data();
+      double start = seconds();
+      for (int64_t b = 0; b + tb <= n; b += tb) {
+        for (int64_t i = 0; i < tb; ++i) {
+          std::memcpy(&bx[i * xSize], fx + order[b + i] * xSize, xSize * 4);
+          by[i] = fy[order[b + i]];
+        }
+        m.step(state, bx.data(), by.data(), tb);
+      }
+      times[dev] = seconds() - start;
+      int64_t correct = 0;
+      const int64_t eb = 500;
+      std::vector<float> logits(eb * classes);
+      for (int64_t b = 0; b < tn; b += eb) {
+        int64_t k = std::min(eb, tn - b);
+        m.evaluate(state, kiln_dataset_features(test) + b * xSize,
+                   kiln_dataset_labels(test) + b, k, logits.data());
+        for (int64_t i = 0; i < k; ++i)
+          correct += argmax(&logits[i * classes], classes) ==
+                     kiln_dataset_labels(test)[b + i];
+      }
+      accuracy[dev] = float(correct) / tn;
+    }
+    bool accOk = accuracy[0] >= accuracy[1] - 0.01f;
+    ok = ok && accOk;
+    std::printf("%-12s | fashion-mnist 1 epoch (%lld images, batch 64): GPU "
+                "acc %.4f (%.1fs) vs CPU acc %.4f (%.1fs) | %s\n",
+                name.c_str(), (long long)n, accuracy[0], times[0],
+                accuracy[1], times[1], accOk ? "OK" : "MISMATCH");
+    kiln_dataset_free(train);
+    kiln_dataset_free(test);
+  }
+  kiln_cuda_free(device);
+  return ok ? 0 : 1;
+}
