@@ -39,7 +39,7 @@ struct TensorType {
 
 class Expr {
 public:
-  enum class Kind { Number, Name, String, Call, Binary, Unary };
+  enum class Kind { Number, Name, String, List, Call, Binary, Unary };
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
   Kind getKind() const { return kind; }
@@ -78,6 +78,14 @@ public:
       : Expr(Kind::String, loc), value(std::move(value)) {}
   std::string value;
   static bool classof(const Expr *e) { return e->getKind() == Kind::String; }
+};
+
+/// `[a, b, ...]`: shapes, axes, window sizes and the tensors of concat.
+class ListExpr : public Expr {
+public:
+  explicit ListExpr(llvm::SMLoc loc) : Expr(Kind::List, loc) {}
+  std::vector<ExprPtr> elements;
+  static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
 };
 
 /// `name = expr` inside a call's argument list.

@@ -70,6 +70,17 @@ static void printExpr(const Expr &expr, llvm::raw_ostream &os) {
   case Expr::Kind::String:
     printString(llvm::cast<StringExpr>(expr).value, os);
     return;
+  case Expr::Kind::List: {
+    os << '[';
+    llvm::StringRef separator = "";
+    for (const ExprPtr &element : llvm::cast<ListExpr>(expr).elements) {
+      os << separator;
+      printExpr(*element, os);
+      separator = ", ";
+    }
+    os << ']';
+    return;
+  }
   case Expr::Kind::Call: {
     const auto &call = llvm::cast<CallExpr>(expr);
     os << call.callee << '(';

@@ -49,6 +49,27 @@ FailureOr<int64_t> evaluateInteger(const ast::Expr &expr, int64_t min,
   return (int64_t)*value;
 }
 
+FailureOr<SmallVector<int64_t>> evaluateIntegers(const ast::Expr &expr,
+                                                 int64_t min, int64_t max,
+                                                 ErrorAt error) {
+  SmallVector<int64_t> values;
+  auto *list = dyn_cast<ast::ListExpr>(&expr);
+  if (!list) {
+    auto value = evaluateInteger(expr, min, max, error);
+    if (failed(value))
+      return failure();
+    values.push_back(*value);
+    return values;
+  }
+  for (const ast::ExprPtr &element : list->elements) {
+    auto value = evaluateInteger(*element, min, max, error);
+    if (failed(value))
+      return failure();
+    values.push_back(*value);
+  }
+  return values;
+}
+
 FailureOr<std::string> evaluateString(const ast::Expr &expr, ErrorAt error) {
   if (auto *text = dyn_cast<ast::StringExpr>(&expr))
     return text->value;
@@ -78,6 +99,33 @@ LogicalResult checkKeywords(const ast::CallExpr &call,
       return failure();
     }
   return success();
+}
+
+FailureOr<SmallVector<const ast::Expr *>>
+bindArguments(const ast::CallExpr &call, ArrayRef<StringRef> params,
+              size_t required, ErrorAt error) {
+  SmallVector<const ast::Expr *> bound(params.size(), nullptr);
+  if (call.args.size() > params.size())
+    return error(call.args[params.size()]->getLoc())
+           << "'" << call.callee << "' takes at most " << params.size()
+           << " positional argument" << (params.size() == 1 ? "" : "s")
+           << ", got " << call.args.size();
+  for (auto [i, arg] : llvm::enumerate(call.args))
+    bound[i] = arg.get();
+  if (failed(checkKeywords(call, params, error)))
+    return failure();
+  for (const ast::KeywordArg &kw : call.kwargs) {
+    size_t i = llvm::find(params, kw.name) - params.begin();
+    if (bound[i])
+      return error(kw.loc) << "argument '" << kw.name << "' of '"
+                           << call.callee << "' is given twice";
+    bound[i] = kw.value.get();
+  }
+  for (size_t i = 0; i < required; ++i)
+    if (!bound[i])
+      return error(call.getLoc()) << "'" << call.callee
+                                  << "' needs argument '" << params[i] << "'";
+  return bound;
 }
 
 const ast::Expr *findKeyword(const ast::CallExpr &call, StringRef name) {

@@ -25,6 +25,12 @@ mlir::FailureOr<double> evaluateNumber(const ast::Expr &expr, ErrorAt error);
 mlir::FailureOr<int64_t> evaluateInteger(const ast::Expr &expr, int64_t min,
                                          int64_t max, ErrorAt error);
 
+/// A whole number in [min, max] (one element) or a list of them
+/// (`[2, 2]`, `[]`).
+mlir::FailureOr<llvm::SmallVector<int64_t>>
+evaluateIntegers(const ast::Expr &expr, int64_t min, int64_t max,
+                 ErrorAt error);
+
 mlir::FailureOr<std::string> evaluateString(const ast::Expr &expr,
                                             ErrorAt error);
 
@@ -35,6 +41,14 @@ mlir::FailureOr<bool> evaluateFlag(const ast::Expr &expr, ErrorAt error);
 mlir::LogicalResult checkKeywords(const ast::CallExpr &call,
                                   llvm::ArrayRef<llvm::StringRef> allowed,
                                   ErrorAt error);
+
+/// Binds the arguments of `call` to `params` as Python does: positional
+/// ones in order, then keyword ones by name. The first `required`
+/// parameters must be given; absent optional ones are null. Fails at an
+/// unknown or repeated argument, an extra positional one or a missing one.
+mlir::FailureOr<llvm::SmallVector<const ast::Expr *>>
+bindArguments(const ast::CallExpr &call, llvm::ArrayRef<llvm::StringRef> params,
+              size_t required, ErrorAt error);
 
 /// The value of keyword argument `name`, or null.
 const ast::Expr *findKeyword(const ast::CallExpr &call, llvm::StringRef name);

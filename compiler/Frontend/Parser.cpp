@@ -15,6 +15,7 @@
 //   term       ::= unary (('*' | '/') unary)*
 //   unary      ::= '-' unary | primary
 //   primary    ::= NUMBER | STRING | NAME | NAME '(' args? ')' | '(' expr ')'
+//                | '[' (expr (',' expr)* ','?)? ']'
 //   args       ::= arg (',' arg)* ','?      positional ones before KEY '=' expr
 //
 // Block keys and keyword-argument names may be keywords (`data { train = ...
@@ -119,6 +120,7 @@ private:
   ast::ExprPtr parseUnary();
   ast::ExprPtr parsePrimary();
   ast::ExprPtr parseCall(std::string callee, SMLoc loc);
+  ast::ExprPtr parseList();
 
   llvm::SourceMgr &sourceMgr;
   Lexer lexer;
@@ -413,6 +415,8 @@ ast::ExprPtr Parser::parsePrimary() {
       return parseCall(std::move(name), loc);
     return std::make_unique<ast::NameExpr>(loc, std::move(name));
   }
+  case Token::LBracket:
+    return parseList();
   case Token::LParen: {
     consume();
     ast::ExprPtr inner = parseExpr();
@@ -475,6 +479,24 @@ ast::ExprPtr Parser::parseCall(std::string callee, SMLoc loc) {
     }
   }
   return call;
+}
+
+ast::ExprPtr Parser::parseList() {
+  auto list = std::make_unique<ast::ListExpr>(tok.loc);
+  consume(); // '['
+  while (!consumeIf(Token::RBracket)) {
+    ast::ExprPtr element = parseExpr();
+    if (!element)
+      return nullptr;
+    list->elements.push_back(std::move(element));
+    if (consumeIf(Token::Comma))
+      continue;
+    if (!tok.is(Token::RBracket)) {
+      expected("',' or ']' in a list");
+      return nullptr;
+    }
+  }
+  return list;
 }
 
 std::unique_ptr<ast::Module> kiln::parseModule(llvm::SourceMgr &sourceMgr,

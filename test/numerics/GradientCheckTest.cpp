@@ -1,6 +1,6 @@
 //===- GradientCheckTest.cpp - Generated gradients vs finite differences -===//
 //
-// Every gradient element of two compiled models, at several batch sizes
+// Every gradient element of the compiled models, at several batch sizes
 // (the dynamic dimension), must match central finite differences:
 //   |g - fd| <= 2e-3 + 3e-2 * max(|g|, |fd|).
 // f32 losses limit finite differences to about three digits, hence the
@@ -11,7 +11,10 @@
 
 #include <kiln/model.h>
 #include "all_ops.h"
+#include "conv_ops.h"
+#include "shape_ops.h"
 #include "tiny_mlp.h"
+#include "unary_ops.h"
 
 #include <gtest/gtest.h>
 
@@ -37,6 +40,33 @@ ModelHarness allOps() {
                        PARAM(ALL_OPS, S, "s"), PARAM(ALL_OPS, C, "c"),
                        PARAM(ALL_OPS, D, "d")},
                       1.0f, 4);
+}
+
+/// Elementwise math, activations, softmax and log_softmax.
+ModelHarness unaryOps() {
+  return ModelHarness(unary_ops_kiln_model(),
+                      {PARAM(UNARY_OPS, W, "w"), PARAM(UNARY_OPS, B, "b"),
+                       PARAM(UNARY_OPS, P, "p")},
+                      1.0f, 4);
+}
+
+/// Shape ops, reduce_max, one_hot and the losses.
+ModelHarness shapeOps() {
+  return ModelHarness(shape_ops_kiln_model(),
+                      {PARAM(SHAPE_OPS, A, "a"), PARAM(SHAPE_OPS, C, "c"),
+                       PARAM(SHAPE_OPS, S, "s")},
+                      1.0f, 4);
+}
+
+/// Convolution, pooling and the layers' parameters.
+ModelHarness convOps() {
+  return ModelHarness(
+      conv_ops_kiln_model(),
+      {PARAM(CONV_OPS, F1, "f1"), PARAM(CONV_OPS, F2, "f2"),
+       PARAM(CONV_OPS, H_KERNEL, "h/kernel"), PARAM(CONV_OPS, H_BIAS, "h/bias"),
+       PARAM(CONV_OPS, LOGITS_KERNEL, "logits/kernel"),
+       PARAM(CONV_OPS, LOGITS_BIAS, "logits/bias")},
+      1.0f, 3);
 }
 
 void expectGradientsMatch(ModelHarness &harness, int64_t batchSize) {
@@ -76,6 +106,25 @@ TEST(GradientCheck, AllOpsBatch7) {
   ModelHarness h = allOps();
   expectGradientsMatch(h, 7);
 }
+
+// The new op families at a batch of one, a small odd batch and a larger
+// one (the dynamic dimension).
+class OpGradientCheck : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(OpGradientCheck, UnaryOps) {
+  ModelHarness h = unaryOps();
+  expectGradientsMatch(h, GetParam());
+}
+TEST_P(OpGradientCheck, ShapeOpsAndLosses) {
+  ModelHarness h = shapeOps();
+  expectGradientsMatch(h, GetParam());
+}
+TEST_P(OpGradientCheck, ConvPoolAndLayers) {
+  ModelHarness h = convOps();
+  expectGradientsMatch(h, GetParam());
+}
+INSTANTIATE_TEST_SUITE_P(Batches, OpGradientCheck,
+                         ::testing::Values(1, 3, 16));
 
 TEST(GeneratedFunctions, PredictEqualsEvaluateOutputs) {
   ModelHarness h = allOps();

@@ -35,36 +35,6 @@ struct LowerTranspose : OpRewritePattern<TransposeOp> {
   }
 };
 
-/// result[i] = x[i + begin]: an offset read map, sizes from the result type
-/// (dynamic dimensions are taken whole).
-struct LowerSlice : OpRewritePattern<SliceOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(SliceOp op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
-    auto type = op.getType();
-    SmallVector<AffineExpr> reads;
-    for (auto [i, begin] : llvm::enumerate(op.getBegin()))
-      reads.push_back(getAffineDimExpr(i, context) + begin);
-    SmallVector<AffineMap> maps{
-        AffineMap::get(type.getRank(), 0, reads, context),
-        AffineMap::getMultiDimIdentityMap(type.getRank(), context)};
-    Value init = buildEmpty(rewriter, loc, type,
-                            tensor::getMixedSizes(rewriter, loc, op.getX()));
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{op.getX()},
-        ValueRange{init}, maps,
-        SmallVector<utils::IteratorType>(type.getRank(),
-                                         utils::IteratorType::parallel),
-        [](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, args[0]);
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
-    return success();
-  }
-};
-
 /// Loop indices of a generic over a tensor of rank `rank`.
 SmallVector<Value> loopIndices(OpBuilder &b, Location loc, int64_t rank) {
   SmallVector<Value> indices;
@@ -72,6 +42,32 @@ SmallVector<Value> loopIndices(OpBuilder &b, Location loc, int64_t rank) {
     indices.push_back(linalg::IndexOp::create(b, loc, i));
   return indices;
 }
+
+/// result[i] = x[i + begin], read with tensor.extract in a generic over
+/// the result. An offset indexing map would let linalg take the loop bounds
+/// from the larger input, and an extract_slice view bufferizes to a strided
+/// memref.copy (a memrefCopy call) whenever it has to be copied.
+struct LowerSlice : OpRewritePattern<SliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SliceOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Value x = op.getX();
+    ArrayRef<int64_t> begin = op.getBegin();
+    Value result = buildElementwise(
+        rewriter, loc, type, tensor::getMixedSizes(rewriter, loc, x),
+        ValueRange{}, [&](OpBuilder &b, Location l, ValueRange) -> Value {
+          SmallVector<Value> indices = loopIndices(b, l, type.getRank());
+          for (auto [index, offset] : llvm::zip_equal(indices, begin))
+            index = arith::AddIOp::create(
+                b, l, index, arith::ConstantIndexOp::create(b, l, offset));
+          return tensor::ExtractOp::create(b, l, x, indices);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
 
 /// x-shaped zeros with dy read at (i - begin) where that is inside dy.
 struct LowerSliceGrad : OpRewritePattern<SliceGradOp> {

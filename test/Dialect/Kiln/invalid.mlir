@@ -348,3 +348,179 @@ func.func @random_dynamic(%seed: i64) {
   %0 = kiln.random_uniform %seed {low = 0.0 : f32, high = 1.0 : f32, stream = 0 : i64} : tensor<?x3xf32>
   return
 }
+
+// -----
+
+// softmax: the axis must exist.
+func.func @softmax_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for a tensor of rank 2}}
+  %0 = kiln.softmax %x {axis = 2} : tensor<2x3xf32>
+  return
+}
+
+// -----
+
+// Dense labels need as many classes as the logits.
+func.func @sce_dense_classes(%l: tensor<?x3xf32>, %y: tensor<?x4xf32>) {
+  // expected-error @+2 {{logits f32[?, 3] and labels f32[?, 4] have different numbers of classes}}
+  // expected-error @+1 {{'kiln.softmax_cross_entropy' op failed to infer returned types}}
+  %0 = kiln.softmax_cross_entropy %l, %y : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<?xf32>
+  return
+}
+
+// -----
+
+// transpose: perm must be a permutation of all dimensions.
+func.func @transpose_perm(%x: tensor<2x3xf32>) {
+  // expected-error @+2 {{perm [0, 0] is not a permutation of the dimensions of f32[2, 3]}}
+  // expected-error @+1 {{'kiln.transpose' op failed to infer returned types}}
+  %0 = kiln.transpose %x {perm = array<i64: 0, 0>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+// concat: dimensions other than the axis must agree.
+func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<2x2xf32>) {
+  // expected-error @+2 {{concat operands f32[2, 3] and f32[2, 2] differ in dimension 1}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %b {axis = 0} : (tensor<2x3xf32>, tensor<2x2xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// concat along the dynamic batch would need run-time offsets.
+func.func @concat_dynamic_axis(%a: tensor<?x3xf32>) {
+  // expected-error @+2 {{concat axis 0 of f32[?, 3] must have a static size}}
+  // expected-error @+1 {{'kiln.concat' op failed to infer returned types}}
+  %0 = kiln.concat %a, %a {axis = 0} : (tensor<?x3xf32>, tensor<?x3xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+// slice: begin + size must stay inside the dimension.
+func.func @slice_range(%x: tensor<?x4xf32>) {
+  // expected-error @+2 {{slice [3, 5) is out of range for dimension 1 of f32[?, 4]}}
+  // expected-error @+1 {{'kiln.slice' op failed to infer returned types}}
+  %0 = kiln.slice %x {begin = array<i64: 0, 3>, size = array<i64: -1, 2>} : (tensor<?x4xf32>) -> tensor<?x2xf32>
+  return
+}
+
+// -----
+
+// slice: the dynamic batch can only be taken whole.
+func.func @slice_batch(%x: tensor<?x4xf32>) {
+  // expected-error @+2 {{slice can only take the dynamic dimension 0 of f32[?, 4] whole (begin 0, size -1)}}
+  // expected-error @+1 {{'kiln.slice' op failed to infer returned types}}
+  %0 = kiln.slice %x {begin = array<i64: 1, 0>, size = array<i64: -1, 4>} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+// slice_grad: dy must be the slice of x at begin.
+func.func @slice_grad_shape(%dy: tensor<?x3xf32>, %x: tensor<?x4xf32>) {
+  // expected-error @+1 {{slice [2, 5) is out of range for dimension 1 of f32[?, 4]}}
+  %0 = kiln.slice_grad %dy, %x {begin = array<i64: 0, 2>} : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+// one_hot: depth must be positive.
+func.func @one_hot_depth(%y: tensor<?xi32>) {
+  // expected-error @+2 {{one_hot depth must be positive, got 0}}
+  // expected-error @+1 {{'kiln.one_hot' op failed to infer returned types}}
+  %0 = kiln.one_hot %y {depth = 0} : (tensor<?xi32>) -> tensor<?x0xf32>
+  return
+}
+
+// -----
+
+// conv2d: the filter's input channels must match the input's channels.
+func.func @conv_channels(%x: tensor<?x5x5x2xf32>, %f: tensor<3x3x3x4xf32>) {
+  // expected-error @+2 {{conv2d input f32[?, 5, 5, 2] has 2 channels but the filter f32[3, 3, 3, 4] expects 3}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x5x5x2xf32>, tensor<3x3x3x4xf32>) -> tensor<?x5x5x4xf32>
+  return
+}
+
+// -----
+
+// conv2d: padding is "SAME" or "VALID" (upper case in the IR).
+func.func @conv_padding(%x: tensor<?x5x5x2xf32>, %f: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{padding must be "SAME" or "VALID", got "FULL"}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = "FULL"} : (tensor<?x5x5x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x4xf32>
+  return
+}
+
+// -----
+
+// conv2d: a dilated 3x3 filter spans 5 rows, more than a VALID 4x4 input.
+func.func @conv_dilated_too_large(%x: tensor<?x4x4x2xf32>, %f: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{conv2d filter 3x3 (dilated) is larger than the input 4x4 with VALID padding}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 2, 2>, padding = "VALID"} : (tensor<?x4x4x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x1x1x4xf32>
+  return
+}
+
+// -----
+
+// conv2d: strides are two positive integers.
+func.func @conv_strides(%x: tensor<?x5x5x2xf32>, %f: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{conv2d strides must be two positive integers [h, w], got [0, 1]}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 0, 1>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x5x5x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x4xf32>
+  return
+}
+
+// -----
+
+// conv2d: only the batch may be dynamic.
+func.func @conv_dynamic_height(%x: tensor<?x?x5x2xf32>, %f: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{conv2d expects an f32 input of shape [batch, height, width, channels] (only the batch dynamic), got f32[?, ?, 5, 2]}}
+  // expected-error @+1 {{'kiln.conv2d' op failed to infer returned types}}
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x?x5x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x4xf32>
+  return
+}
+
+// -----
+
+// max_pool: a VALID window larger than the input leaves no output.
+func.func @pool_too_large(%x: tensor<?x2x2x3xf32>) {
+  // expected-error @+2 {{max_pool window 3x3 is larger than the input 2x2 with VALID padding}}
+  // expected-error @+1 {{'kiln.max_pool' op failed to infer returned types}}
+  %0 = kiln.max_pool %x {window = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = "VALID"} : (tensor<?x2x2x3xf32>) -> tensor<?x1x1x3xf32>
+  return
+}
+
+// -----
+
+// avg_pool: the window has two entries.
+func.func @pool_window_rank(%x: tensor<?x4x4x3xf32>) {
+  // expected-error @+2 {{avg_pool window must be two positive integers [h, w], got [2, 2, 2]}}
+  // expected-error @+1 {{'kiln.avg_pool' op failed to infer returned types}}
+  %0 = kiln.avg_pool %x {window = array<i64: 2, 2, 2>, strides = array<i64: 1, 1>, padding = "VALID"} : (tensor<?x4x4x3xf32>) -> tensor<?x3x3x3xf32>
+  return
+}
+
+// -----
+
+// conv2d_backprop_input: dy must have the forward conv's output shape.
+func.func @conv_backprop_input_shape(%dy: tensor<?x4x4x4xf32>, %f: tensor<3x3x2x4xf32>) {
+  // expected-error @+1 {{dy must be f32[?, 5, 5, 4], got f32[?, 4, 4, 4]}}
+  %0 = kiln.conv2d_backprop_input %dy, %f {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x4x4x4xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x2xf32>
+  return
+}
+
+// -----
+
+// max_pool_grad: dy must have the forward pool's output shape.
+func.func @max_pool_grad_shape(%x: tensor<?x4x4x3xf32>, %dy: tensor<?x4x4x3xf32>) {
+  // expected-error @+1 {{dy must be f32[?, 2, 2, 3], got f32[?, 4, 4, 3]}}
+  %0 = kiln.max_pool_grad %x, %dy {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = "VALID"} : (tensor<?x4x4x3xf32>, tensor<?x4x4x3xf32>) -> tensor<?x4x4x3xf32>
+  return
+}

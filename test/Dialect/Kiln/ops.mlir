@@ -149,3 +149,114 @@ func.func @random(%seed: i64) {
   %1 = kiln.random_normal %seed {mean = 1.0 : f32, stddev = 0.125 : f32, stream = 7 : i64} : tensor<3xf32>
   return
 }
+
+// -----
+
+// Unary math and activations print one type; alpha is elided at its
+// default (0.2 for leaky_relu, 1.0 for elu) and kept otherwise.
+// CHECK-LABEL: func.func @unary
+// CHECK: kiln.neg %{{.*}} : tensor<?x3xf32>
+// CHECK: kiln.exp
+// CHECK: kiln.log
+// CHECK: kiln.sqrt
+// CHECK: kiln.rsqrt
+// CHECK: kiln.erf
+// CHECK: kiln.sigmoid
+// CHECK: kiln.tanh
+// CHECK: kiln.softplus
+// CHECK: kiln.gelu
+// CHECK: kiln.leaky_relu %{{.*}} : tensor<?x3xf32>
+// CHECK: kiln.leaky_relu %{{.*}} {alpha = 1.000000e-01 : f32} : tensor<?x3xf32>
+// CHECK: kiln.elu %{{.*}} : tensor<?x3xf32>
+// CHECK: kiln.elu %{{.*}} {alpha = 5.000000e-01 : f32} : tensor<?x3xf32>
+// CHECK: kiln.step %{{.*}} : tensor<?x3xf32>
+func.func @unary(%x: tensor<?x3xf32>) {
+  %0 = kiln.neg %x : tensor<?x3xf32>
+  %1 = kiln.exp %x : tensor<?x3xf32>
+  %2 = kiln.log %x : tensor<?x3xf32>
+  %3 = kiln.sqrt %x : tensor<?x3xf32>
+  %4 = kiln.rsqrt %x : tensor<?x3xf32>
+  %5 = kiln.erf %x : tensor<?x3xf32>
+  %6 = kiln.sigmoid %x : tensor<?x3xf32>
+  %7 = kiln.tanh %x : tensor<?x3xf32>
+  %8 = kiln.softplus %x : tensor<?x3xf32>
+  %9 = kiln.gelu %x : tensor<?x3xf32>
+  %10 = kiln.leaky_relu %x : tensor<?x3xf32>
+  %11 = kiln.leaky_relu %x {alpha = 0.1 : f32} : tensor<?x3xf32>
+  %12 = kiln.elu %x {alpha = 1.0 : f32} : tensor<?x3xf32>
+  %13 = kiln.elu %x {alpha = 0.5 : f32} : tensor<?x3xf32>
+  %14 = kiln.step %x : tensor<?x3xf32>
+  return
+}
+
+// -----
+
+// softmax and log_softmax: axis -1 is the default and elided; pow and
+// equal broadcast like the other binary ops.
+// CHECK-LABEL: func.func @softmax_pow_equal
+// CHECK: kiln.softmax %{{.*}} : tensor<?x3xf32>
+// CHECK: kiln.log_softmax %{{.*}} {axis = 0 : i64} : tensor<?x3xf32>
+// CHECK: kiln.pow %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<f32>) -> tensor<?x3xf32>
+// CHECK: kiln.equal %{{.*}}, %{{.*}} : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<?x3xf32>
+func.func @softmax_pow_equal(%x: tensor<?x3xf32>, %p: tensor<f32>, %m: tensor<?x1xf32>) {
+  %0 = kiln.softmax %x {axis = -1} : tensor<?x3xf32>
+  %1 = kiln.log_softmax %x {axis = 0} : tensor<?x3xf32>
+  %2 = kiln.pow %x, %p : (tensor<?x3xf32>, tensor<f32>) -> tensor<?x3xf32>
+  %3 = kiln.equal %x, %m : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+// Shape ops, reduce_max and one_hot keep their array attributes.
+// CHECK-LABEL: func.func @shape_ops
+// CHECK: kiln.reduce_max %{{.*}} {axes = array<i64: 1>, keepdims = true} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+// CHECK: kiln.transpose %{{.*}} {perm = array<i64: 1, 0>} : (tensor<?x3xf32>) -> tensor<3x?xf32>
+// CHECK: kiln.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<?x4xf32>
+// CHECK: kiln.slice %{{.*}} {begin = array<i64: 0, 1>, size = array<i64: -1, 2>} : (tensor<?x4xf32>) -> tensor<?x2xf32>
+// CHECK: kiln.slice_grad %{{.*}}, %{{.*}} {begin = array<i64: 0, 1>} : (tensor<?x2xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+// CHECK: kiln.one_hot %{{.*}} {depth = 5 : i64} : (tensor<?xi32>) -> tensor<?x5xf32>
+func.func @shape_ops(%x: tensor<?x3xf32>, %y: tensor<?xi32>) {
+  %0 = kiln.reduce_max %x {axes = array<i64: 1>, keepdims = true} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+  %1 = kiln.transpose %x {perm = array<i64: 1, 0>} : (tensor<?x3xf32>) -> tensor<3x?xf32>
+  %2 = kiln.concat %x, %0 {axis = 1} : (tensor<?x3xf32>, tensor<?x1xf32>) -> tensor<?x4xf32>
+  %3 = kiln.slice %2 {begin = array<i64: 0, 1>, size = array<i64: -1, 2>} : (tensor<?x4xf32>) -> tensor<?x2xf32>
+  %4 = kiln.slice_grad %3, %2 {begin = array<i64: 0, 1>} : (tensor<?x2xf32>, tensor<?x4xf32>) -> tensor<?x4xf32>
+  %5 = kiln.one_hot %y {depth = 5} : (tensor<?xi32>) -> tensor<?x5xf32>
+  return
+}
+
+// -----
+
+// Convolution, pooling and their gradient ops keep strides, dilations,
+// windows and the padding string.
+// CHECK-LABEL: func.func @conv_pool
+// CHECK: kiln.conv2d %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, padding = "SAME", strides = array<i64: 2, 2>} : (tensor<?x5x5x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x3x3x4xf32>
+// CHECK: kiln.conv2d_backprop_input %{{.*}}, %{{.*}} {{.*}} : (tensor<?x3x3x4xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x2xf32>
+// CHECK: kiln.conv2d_backprop_filter %{{.*}}, %{{.*}} {{.*}} : (tensor<?x5x5x2xf32>, tensor<?x3x3x4xf32>) -> tensor<3x3x2x4xf32>
+// CHECK: kiln.max_pool %{{.*}} {padding = "VALID", strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : (tensor<?x5x5x2xf32>) -> tensor<?x2x2x2xf32>
+// CHECK: kiln.avg_pool %{{.*}} {padding = "SAME", strides = array<i64: 2, 2>, window = array<i64: 3, 3>} : (tensor<?x5x5x2xf32>) -> tensor<?x3x3x2xf32>
+// CHECK: kiln.max_pool_grad %{{.*}}, %{{.*}} {{.*}} : (tensor<?x5x5x2xf32>, tensor<?x2x2x2xf32>) -> tensor<?x5x5x2xf32>
+// CHECK: kiln.avg_pool_grad %{{.*}}, %{{.*}} {{.*}} : (tensor<?x5x5x2xf32>, tensor<?x3x3x2xf32>) -> tensor<?x5x5x2xf32>
+func.func @conv_pool(%x: tensor<?x5x5x2xf32>, %f: tensor<3x3x2x4xf32>) {
+  %0 = kiln.conv2d %x, %f {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x5x5x2xf32>, tensor<3x3x2x4xf32>) -> tensor<?x3x3x4xf32>
+  %1 = kiln.conv2d_backprop_input %0, %f {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x3x3x4xf32>, tensor<3x3x2x4xf32>) -> tensor<?x5x5x2xf32>
+  %2 = kiln.conv2d_backprop_filter %x, %0 {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = "SAME"} : (tensor<?x5x5x2xf32>, tensor<?x3x3x4xf32>) -> tensor<3x3x2x4xf32>
+  %3 = kiln.max_pool %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = "VALID"} : (tensor<?x5x5x2xf32>) -> tensor<?x2x2x2xf32>
+  %4 = kiln.avg_pool %x {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = "SAME"} : (tensor<?x5x5x2xf32>) -> tensor<?x3x3x2xf32>
+  %5 = kiln.max_pool_grad %x, %3 {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = "VALID"} : (tensor<?x5x5x2xf32>, tensor<?x2x2x2xf32>) -> tensor<?x5x5x2xf32>
+  %6 = kiln.avg_pool_grad %x, %4 {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = "SAME"} : (tensor<?x5x5x2xf32>, tensor<?x3x3x2xf32>) -> tensor<?x5x5x2xf32>
+  return
+}
+
+// -----
+
+// softmax_cross_entropy and its gradient also take f32 [N, C] labels.
+// CHECK-LABEL: func.func @dense_labels
+// CHECK: kiln.softmax_cross_entropy %{{.*}}, %{{.*}} : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?xf32>
+// CHECK: kiln.softmax_cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?xf32>) -> tensor<?x4xf32>
+func.func @dense_labels(%l: tensor<?x4xf32>, %y: tensor<?x4xf32>) {
+  %0 = kiln.softmax_cross_entropy %l, %y : (tensor<?x4xf32>, tensor<?x4xf32>) -> tensor<?xf32>
+  %1 = kiln.softmax_cross_entropy_grad %l, %y, %0 : (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?xf32>) -> tensor<?x4xf32>
+  return
+}
