@@ -12,6 +12,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/Sequence.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -98,7 +99,7 @@ private:
   /// The entry block of @forward and the attributes of its arguments.
   Block *body = nullptr;
   SmallVector<NamedAttrList> argAttrs;
-  llvm::StringMap<llvm::SMLoc> paramNames;
+  llvm::StringSet<> paramNames;
   /// The assignment being generated.
   const ast::Assignment *assignment = nullptr;
   llvm::StringMap<unsigned> layerCounts;
@@ -697,8 +698,7 @@ FailureOr<Value> Generator::addParameter(const std::string &name,
                                          RankedTensorType type,
                                          DictionaryAttr init,
                                          llvm::SMLoc where) {
-  auto [it, inserted] = paramNames.try_emplace(name, where);
-  if (!inserted) {
+  if (!paramNames.insert(name).second) {
     error(where) << "parameter '" << name << "' is already defined"
                  << " (give the layer another name = \"...\")";
     return failure();

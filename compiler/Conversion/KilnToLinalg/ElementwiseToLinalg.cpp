@@ -13,8 +13,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include "llvm/Support/MathExtras.h"
-
 #include <limits>
 
 using namespace mlir;
