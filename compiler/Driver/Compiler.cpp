@@ -21,6 +21,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -32,6 +33,22 @@ int64_t TensorInfo::elementsPerExample() const {
     if (d >= 0)
       count *= d;
   return count;
+}
+
+/// The matrix-product register tile for the target's vector registers:
+/// 16 x 512-bit (AVX-512), 16 x 256-bit (AVX2) or 128-bit ones (SSE, NEON).
+static CpuOptions cpuOptionsFor(const TargetOptions &target) {
+  bool host = target.triple.empty() && target.cpu.empty();
+  auto has = [&](llvm::StringRef feature) {
+    if (llvm::StringRef(target.features).contains("+" + feature.str()))
+      return true;
+    return host && llvm::sys::getHostCPUFeatures().lookup(feature);
+  };
+  if (has("avx512f"))
+    return {8, 32};
+  if (has("avx2") || has("avx"))
+    return {6, 16};
+  return {6, 8};
 }
 
 struct Compilation::State {
@@ -62,13 +79,14 @@ struct Compilation::State {
   TargetOptions target;
   LogicalResult advanceTo(EmitStage stage);
   LogicalResult lowerForCuda(bool ptx);
-  LogicalResult runPasses(LogicalResult (*add)(OpPassManager &));
+  LogicalResult
+  runPasses(llvm::function_ref<LogicalResult(OpPassManager &)> add);
   void collectInfo();
   void collectStateLayout();
 };
 
-LogicalResult
-Compilation::State::runPasses(LogicalResult (*add)(OpPassManager &)) {
+LogicalResult Compilation::State::runPasses(
+    llvm::function_ref<LogicalResult(OpPassManager &)> add) {
   PassManager pm(&context);
   if (failed(add(pm)))
     return failure();
@@ -135,7 +153,9 @@ LogicalResult Compilation::State::advanceTo(EmitStage stage) {
       reached = EmitStage::LLVMDialect;
       if (target.backend == Backend::CUDA
               ? failed(lowerForCuda(stage == EmitStage::PTX))
-              : failed(runPasses(addCpuLoweringPasses)))
+              : failed(runPasses([&](OpPassManager &pm) {
+                  return addCpuLoweringPasses(pm, cpuOptionsFor(target));
+                })))
         return failure();
       if (auto size = (*module)->getAttrOfType<IntegerAttr>(
               model::kStateSizeAttr))

@@ -5,6 +5,7 @@
 
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <mutex>
 
@@ -22,9 +23,9 @@ static void registerPassesOnce() {
   });
 }
 
-static LogicalResult addPipeline(OpPassManager &pm, StringRef pipeline) {
+static LogicalResult addPipeline(OpPassManager &pm, const Twine &pipeline) {
   registerPassesOnce();
-  return parsePassPipeline(pipeline, pm, llvm::errs());
+  return parsePassPipeline(pipeline.str(), pm, llvm::errs());
 }
 
 LogicalResult addTrainingPasses(OpPassManager &pm) {
@@ -35,22 +36,31 @@ LogicalResult addLinalgPasses(OpPassManager &pm) {
   return addPipeline(pm, "kiln-to-linalg,canonicalize,cse");
 }
 
-LogicalResult addCpuLoweringPasses(OpPassManager &pm) {
+LogicalResult addCpuLoweringPasses(OpPassManager &pm,
+                                   const CpuOptions &options) {
   // The state ABI comes first so bufferization sees the in-place contract
   // (restrict/writable views of the state) of every function.
+  std::string vectorize = llvm::formatv(
+      "kiln-vectorize-contractions{{tile-m={0} tile-n={1}},"
+      // The C tile of each product stays in registers across the K loop.
+      "loop-invariant-subset-hoisting,",
+      options.tileM,
+      options.tileN);
   return addPipeline(
       pm,
-      "kiln-state-abi,canonicalize,"
-      "linalg-fuse-elementwise-ops,kiln-vectorizable-loop-order,"
-      "eliminate-empty-tensors,canonicalize,cse,"
-      "one-shot-bufferize{bufferize-function-boundaries "
-      "function-boundary-type-conversion=identity-layout-map},"
-      "buffer-deallocation-pipeline,canonicalize,"
-      "convert-linalg-to-loops,convert-bufferization-to-memref,"
-      "expand-strided-metadata,lower-affine,convert-scf-to-cf,"
-      "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
-      "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
-      "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface");
+      "kiln-state-abi,canonicalize,linalg-fuse-elementwise-ops," + vectorize +
+          "kiln-vectorizable-loop-order,eliminate-empty-tensors,canonicalize,"
+          "cse,"
+          "one-shot-bufferize{bufferize-function-boundaries "
+          "function-boundary-type-conversion=identity-layout-map},"
+          "buffer-deallocation-pipeline,canonicalize,"
+          "convert-linalg-to-loops,convert-vector-to-scf,"
+          "convert-bufferization-to-memref,expand-strided-metadata,"
+          "lower-affine,convert-scf-to-cf,"
+          "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
+          "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
+          "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface");
 }
 
 void registerKilnPipelines() {

@@ -12,8 +12,15 @@ namespace kiln {
 mlir::LogicalResult addTrainingPasses(mlir::OpPassManager &pm);
 /// kiln dialect -> linalg/tensor/arith/math on tensors.
 mlir::LogicalResult addLinalgPasses(mlir::OpPassManager &pm);
+/// Register tile of the CPU matrix-product kernel: tileM rows by tileN
+/// columns of C must fit the target's vector registers with room for the
+/// operands (e.g. 6 x 16 on AVX2, 8 x 32 on AVX-512).
+struct CpuOptions {
+  int64_t tileM = 6, tileN = 16;
+};
 /// linalg on tensors -> LLVM dialect with the public C functions (CPU).
-mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm);
+mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm,
+                                         const CpuOptions &options = {});
 
 /// Options of the CUDA target (kilnc --target=cuda --gpu-arch=...).
 struct CudaOptions {

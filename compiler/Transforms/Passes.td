@@ -100,4 +100,33 @@ def VectorizableLoopOrder : Pass<"kiln-vectorizable-loop-order"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
+  let summary = "Register-tile matrix products and turn the tiles into vector.contract";
+  let description = [{
+    Every `linalg.generic` contraction with one M, one N and one K dimension
+    (forward and backward matmuls of dense layers, whatever their transposes)
+    is tiled into `scf.for` loops over M and N tiles of `tile-m` x `tile-n`
+    and single steps of K, in that loop order. The M and N loops are peeled
+    so that every full tile has a static shape and becomes one
+    `vector.contract` (an outer product per K step, accumulated in
+    registers once `loop-invariant-subset-hoisting` has moved the C tile's
+    read and write out of the K loop); the remainders at the edges of a
+    dynamic batch stay `linalg.generic`. A product with a transposed
+    operand (the backward pass of a dense layer) first gets an explicit
+    `linalg.transpose` of that operand: O(n^2) copying for an O(n^3) product
+    that then uses the same kernel.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", "8", "rows of C per register tile">,
+    Option<"tileN", "tile-n", "int64_t", "32",
+           "columns of C per register tile (a multiple of the vector width)">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_PASSES

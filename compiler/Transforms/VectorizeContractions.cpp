@@ -1,0 +1,181 @@
+//===- VectorizeContractions.cpp - Register-tiled vector matmuls ---------===//
+#include "Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_VECTORIZECONTRACTIONS
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+
+namespace {
+
+/// The M, N and K loop of a plain matrix product, or nothing.
+std::optional<std::array<unsigned, 3>> matmulDims(linalg::GenericOp op) {
+  if (op.getNumLoops() != 3 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  auto dims = linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || !dims->batch.empty())
+    return std::nullopt;
+  return std::array<unsigned, 3>{dims->m[0], dims->n[0], dims->k[0]};
+}
+
+/// C[m, n] += A[m, k] * B[k, n] with the dimensions in that order.
+bool isPlainMatmul(linalg::GenericOp op) {
+  MLIRContext *context = op.getContext();
+  AffineExpr m, n, k;
+  bindDims(context, m, n, k);
+  auto map = [&](AffineExpr a, AffineExpr b) {
+    return AffineMap::get(3, 0, {a, b}, context);
+  };
+  return op.getIndexingMapsArray() ==
+         SmallVector<AffineMap>{map(m, k), map(k, n), map(m, n)};
+}
+
+/// Rewrites a matrix product with a transposed operand (A indexed (k, m) or
+/// B indexed (n, k), as the backward pass of a dense layer produces) into a
+/// plain one on an explicitly transposed copy: the copy is O(n^2) and lets
+/// the O(n^3) product use the register-tiled kernel.
+linalg::GenericOp makePlain(RewriterBase &rewriter, linalg::GenericOp op) {
+  if (isPlainMatmul(op))
+    return op;
+  auto [m, n, k] = *matmulDims(op);
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> inputs;
+  for (auto [index, input] : llvm::enumerate(op.getDpsInputs())) {
+    AffineMap map = op.getIndexingMapsArray()[index];
+    unsigned rowDim = index == 0 ? m : k;
+    if (map.getDimPosition(0) == rowDim) {
+      inputs.push_back(input);
+      continue;
+    }
+    auto type = cast<RankedTensorType>(input.getType());
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, input);
+    std::swap(sizes[0], sizes[1]);
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    inputs.push_back(linalg::TransposeOp::create(rewriter, loc, input, init,
+                                                 ArrayRef<int64_t>{1, 0})
+                         .getResult()[0]);
+  }
+  MLIRContext *context = op.getContext();
+  AffineExpr dm = getAffineDimExpr(m, context), dn = getAffineDimExpr(n, context),
+             dk = getAffineDimExpr(k, context);
+  auto map = [&](AffineExpr a, AffineExpr b) {
+    return AffineMap::get(3, 0, {a, b}, context);
+  };
+  auto plain = linalg::GenericOp::create(
+      rewriter, loc, op.getResultTypes(), inputs, op.getDpsInits(),
+      SmallVector<AffineMap>{map(dm, dk), map(dk, dn), map(dm, dn)},
+      op.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(op.getRegion(), plain.getRegion(),
+                              plain.getRegion().begin());
+  rewriter.replaceOp(op, plain.getResults());
+  return plain;
+}
+
+/// Runs every canonicalization pattern on `root`, so that the slices of
+/// peeled full tiles get static shapes.
+void canonicalize(Operation *root) {
+  MLIRContext *context = root->getContext();
+  RewritePatternSet patterns(context);
+  for (Dialect *dialect : context->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : context->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, context);
+  (void)applyPatternsGreedily(root, std::move(patterns));
+}
+
+class VectorizeContractionsPass
+    : public kiln::impl::VectorizeContractionsBase<VectorizeContractionsPass> {
+public:
+  using VectorizeContractionsBase::VectorizeContractionsBase;
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::GenericOp> contractions;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (matmulDims(op))
+        contractions.push_back(op);
+    });
+    for (linalg::GenericOp op : contractions)
+      if (failed(tileAndPeel(rewriter, makePlain(rewriter, op))))
+        return signalPassFailure();
+    canonicalize(getOperation());
+
+    // Full tiles now have the static register-tile shape.
+    SmallVector<linalg::GenericOp> tiles;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      auto dims = matmulDims(op);
+      if (!dims)
+        return;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      bool staticOperands = llvm::all_of(op->getOperandTypes(), [](Type t) {
+        return cast<ShapedType>(t).hasStaticShape();
+      });
+      if (staticOperands && isPlainMatmul(op) && ranges[(*dims)[0]] == tileM &&
+          ranges[(*dims)[1]] == tileN && ranges[(*dims)[2]] == 1)
+        tiles.push_back(op);
+    });
+    for (linalg::GenericOp generic : tiles) {
+      // As a named matmul the tile vectorizes straight to a vector.contract
+      // with matmul maps, which lowers to outer products.
+      rewriter.setInsertionPoint(generic);
+      auto named = linalg::specializeGenericOp(rewriter, generic);
+      Operation *op = succeeded(named) ? named->getOperation()
+                                       : generic.getOperation();
+      auto vectorized = linalg::vectorize(
+          rewriter, op, /*inputVectorSizes=*/{}, /*inputScalableVecDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(vectorized))
+        continue; // stays a scalar loop nest: correct, only slower
+      rewriter.replaceOp(op, vectorized->replacements);
+    }
+    // mul + multi_reduction -> vector.contract, lowered later to FMAs.
+    RewritePatternSet patterns(&getContext());
+    vector::populateVectorReductionToContractPatterns(patterns);
+    (void)applyPatternsGreedily(getOperation(), std::move(patterns));
+  }
+
+private:
+  LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
+    auto [m, n, k] = *matmulDims(op);
+    SmallVector<OpFoldResult> sizes(3);
+    sizes[m] = rewriter.getIndexAttr(tileM);
+    sizes[n] = rewriter.getIndexAttr(tileN);
+    sizes[k] = rewriter.getIndexAttr(1);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes)
+        .setInterchange({(int64_t)m, (int64_t)n, (int64_t)k})
+        .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(op);
+    auto tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op.emitError("cannot tile the contraction");
+    rewriter.replaceOp(op, tiled->replacements);
+    // Peel the M and N loops: full tiles first, the edge after.
+    for (LoopLikeOpInterface loop : ArrayRef(tiled->loops).take_front(2)) {
+      auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+      scf::ForOp remainder;
+      if (forOp)
+        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+    }
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,72 @@
+// RUN: kiln-opt %s -split-input-file "--kiln-vectorize-contractions=tile-m=6 tile-n=16" | FileCheck %s
+
+// C[?, 256] += A[?, 784] * B[784, 256]: loops over 6-row and 16-column tiles
+// and K; the M loop is peeled at a multiple of 6 so full tiles are static
+// and become one vector.contract (an outer product per K step); the
+// remainder rows stay a linalg.generic.
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[FULL:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK: scf.for %[[I:.*]] = %c0 to %[[FULL]] step %c6
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c256 step %c16
+// CHECK:     scf.for %[[K:.*]] = %c0 to %c784 step %c1
+// CHECK:       vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
+// CHECK:       vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c6
+// CHECK:   linalg.generic
+// CHECK-NOT: vector.contract
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @matmul(%a: tensor<?x784xf32>, %b: tensor<784x256xf32>, %c: tensor<?x256xf32>) -> tensor<?x256xf32> {
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<?x784xf32>, tensor<784x256xf32>) outs(%c : tensor<?x256xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x256xf32>
+  return %0 : tensor<?x256xf32>
+}
+
+// -----
+
+// dW = X^T dY (A indexed (k, m)): X is transposed once with linalg.transpose
+// and the product then takes the plain register-tiled path.
+// CHECK-LABEL: func.func @transposed_a
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x12xf32>) outs(%{{.*}} : tensor<12x?xf32>) permutation = [1, 0]
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK:     tensor.extract_slice %[[XT]]
+// CHECK:     vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+#km = affine_map<(m, n, k) -> (k, m)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @transposed_a(%x: tensor<?x12xf32>, %dy: tensor<?x32xf32>, %c: tensor<12x32xf32>) -> tensor<12x32xf32> {
+  %0 = linalg.generic {indexing_maps = [#km, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %dy : tensor<?x12xf32>, tensor<?x32xf32>) outs(%c : tensor<12x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  return %0 : tensor<12x32xf32>
+}
+
+// -----
+
+// Not a matrix product (a row sum): untouched.
+// CHECK-LABEL: func.func @row_sum
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+#in = affine_map<(i, j) -> (i, j)>
+#out = affine_map<(i, j) -> (i)>
+func.func @row_sum(%x: tensor<?x16xf32>, %init: tensor<?xf32>) -> tensor<?xf32> {
+  %0 = linalg.generic {indexing_maps = [#in, #out], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x16xf32>) outs(%init : tensor<?xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
