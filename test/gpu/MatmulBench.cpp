@@ -6,17 +6,26 @@
 // cublasSgemm (FP32, no TF32) on the same N x N x N problem, checks that
 // they agree, and prints TFLOP/s of both.
 //
+// Built with -DKILN_NO_CUBLAS (no cuBLAS where the check runs), usage is
+// kiln-matmul-bench N DIR: times kiln_matmul alone, writes A, B and C
+// (row-major f32) to DIR/a.f32, b.f32, c.f32 and prints one line
+// "kiln-ms <milliseconds>"; test/gpu/matmul_ref.py then times an FP32
+// reference (PyTorch, TF32 off) and compares.
+//
 //===----------------------------------------------------------------------===//
 #include "kiln/cuda.h"
 
+#ifndef KILN_NO_CUBLAS
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#endif
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 // memref<NxNxf32> arguments expand to (allocated, aligned, offset, sizes,
@@ -55,6 +64,43 @@ int main(int argc, char **argv) {
   auto kiln = [&] {
     kiln_matmul(a, a, 0, n, n, n, 1, b, b, 0, n, n, n, 1, c, c, 0, n, n, n, 1);
   };
+  auto time = [&](auto fn) {
+    fn();
+    fn();
+    int iters = 0;
+    double start = seconds(), now = start;
+    while (now - start < 1.0 || iters < 3) {
+      fn();
+      ++iters;
+      now = seconds();
+    }
+    return (now - start) / iters;
+  };
+#ifdef KILN_NO_CUBLAS
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s N DIR\n", argv[0]);
+    return 2;
+  }
+  double tk = time(kiln);
+  kiln_cuda_copy(hc.data(), c, bytes);
+  std::string dir = argv[2];
+  auto save = [&](const char *name, const std::vector<float> &v) {
+    std::FILE *f = std::fopen((dir + "/" + name).c_str(), "wb");
+    bool ok = f && std::fwrite(v.data(), sizeof(float), v.size(), f) ==
+                       v.size();
+    if (f)
+      ok = std::fclose(f) == 0 && ok;
+    if (!ok) {
+      std::fprintf(stderr, "cannot write %s/%s\n", dir.c_str(), name);
+      std::exit(1);
+    }
+  };
+  save("a.f32", ha);
+  save("b.f32", hb);
+  save("c.f32", hc);
+  std::printf("kiln-ms %.6f\n", tk * 1e3);
+  return 0;
+#else
   cublasHandle_t handle;
   if (cublasCreate(&handle) != CUBLAS_STATUS_SUCCESS) {
     std::fprintf(stderr, "cublasCreate failed\n");
@@ -67,18 +113,6 @@ int main(int argc, char **argv) {
     cublasSgemm(handle, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, b, n, a, n,
                 &zero, r, n);
     cudaDeviceSynchronize();
-  };
-  auto time = [&](auto fn) {
-    fn();
-    fn();
-    int iters = 0;
-    double start = seconds(), now = start;
-    while (now - start < 1.0 || iters < 3) {
-      fn();
-      ++iters;
-      now = seconds();
-    }
-    return (now - start) / iters;
   };
   double tk = time(kiln), tc = time(cublas);
   kiln_cuda_copy(hc.data(), c, bytes);
@@ -98,4 +132,5 @@ int main(int argc, char **argv) {
               maxDiff / maxRef, ok ? "OK" : "MISMATCH");
   cublasDestroy(handle);
   return ok ? 0 : 1;
+#endif
 }
