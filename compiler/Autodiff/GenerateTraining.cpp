@@ -36,6 +36,8 @@ struct StateEntry {
 /// The roles of @forward's arguments, by position.
 struct ForwardArgs {
   SmallVector<unsigned> inputs, labels, params;
+  /// kiln.rng arguments (the seed and step random ops read), if any.
+  SmallVector<unsigned> rng;
 };
 
 FailureOr<ForwardArgs> classifyArguments(func::FuncOp forward) {
@@ -47,6 +49,8 @@ FailureOr<ForwardArgs> classifyArguments(func::FuncOp forward) {
       args.labels.push_back(i);
     else if (forward.getArgAttr(i, model::kParamAttr))
       args.params.push_back(i);
+    else if (forward.getArgAttr(i, model::kRngAttr))
+      args.rng.push_back(i);
     else
       return forward.emitError("argument #")
              << i << " of @forward is not an input, label or parameter";
@@ -75,8 +79,9 @@ private:
                               TypeRange results, Location loc);
   /// Clones @forward's body (without its return) into `builder`, with
   /// `mapping` already giving the new values of @forward's arguments.
+  /// Outside training, dropout is the identity and is not cloned.
   void cloneBody(OpBuilder &builder, IRMapping &mapping,
-                 ArrayRef<Operation *> ops);
+                 ArrayRef<Operation *> ops, bool training);
 
   LogicalResult buildInit(ArrayRef<StateEntry> state,
                           const Optimizer &optimizer);
@@ -108,9 +113,15 @@ func::FuncOp GenerateTrainingPass::createFunction(StringRef name,
 }
 
 void GenerateTrainingPass::cloneBody(OpBuilder &builder, IRMapping &mapping,
-                                     ArrayRef<Operation *> ops) {
-  for (Operation *op : ops)
+                                     ArrayRef<Operation *> ops,
+                                     bool training) {
+  for (Operation *op : ops) {
+    if (auto dropout = dyn_cast<DropoutOp>(op); dropout && !training) {
+      mapping.map(dropout.getResult(), mapping.lookup(dropout.getX()));
+      continue;
+    }
     builder.clone(*op, mapping);
+  }
 }
 
 /// The ops of @forward's body without its terminator.
@@ -157,6 +168,11 @@ LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
     if (entry.name == model::kStepState) {
       values.push_back(arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>{0})));
+      continue;
+    }
+    if (entry.name == model::kSeedState) {
+      values.push_back(
+          tensor::FromElementsOp::create(b, loc, type, ValueRange{seed}));
       continue;
     }
     if (index >= numParams) {
@@ -231,7 +247,16 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
     step.setArgAttrs(next, forward.getArgAttrDict(i));
     ++next;
   }
-  cloneBody(b, mapping, bodyOps(forward));
+  // Random ops see the run's seed and the number of completed steps.
+  for (unsigned i : args.rng) {
+    bool isSeed =
+        forward.getArgAttrOfType<StringAttr>(i, model::kRngAttr) == "seed";
+    Value source = step.getArgument(isSeed ? state.size() - 2
+                                           : state.size() - 1);
+    mapping.map(forward.getArgument(i),
+                tensor::ExtractOp::create(b, loc, source, ValueRange{}));
+  }
+  cloneBody(b, mapping, bodyOps(forward), /*training=*/true);
   auto loss = regularizedLoss(b, mapping.lookup(forwardResult(forward, 0)),
                               params);
   if (failed(loss))
@@ -265,6 +290,8 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   SmallVector<Value> results{*loss};
   llvm::append_range(results, newParams);
   llvm::append_range(results, newSlots);
+  if (!args.rng.empty()) // the seed entry is read, never changed
+    results.push_back(step.getArgument(state.size() - 2));
   results.push_back(newStep);
   func::ReturnOp::create(b, loc, results);
 
@@ -295,7 +322,7 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
     eval.setArgAttrs(k, forward.getArgAttrDict(i));
     eval.removeArgAttr(k, model::kInitAttr);
   }
-  cloneBody(b, mapping, bodyOps(forward));
+  cloneBody(b, mapping, bodyOps(forward), /*training=*/false);
   // The evaluated loss includes the penalties, as in training (and Keras).
   auto loss = regularizedLoss(b, mapping.lookup(forwardResult(forward, 0)),
                               eval.getArguments().take_front(
@@ -346,7 +373,7 @@ LogicalResult GenerateTrainingPass::buildPredict() {
     predict.setArgAttrs(k, forward.getArgAttrDict(i));
     predict.removeArgAttr(k, model::kInitAttr);
   }
-  cloneBody(b, mapping, kept);
+  cloneBody(b, mapping, kept, /*training=*/false);
   func::ReturnOp::create(b, forward.getLoc(), mapping.lookup(output));
   predict.setResultAttrs(0, forward.getResultAttrDict(1));
   return success();
@@ -379,8 +406,11 @@ void GenerateTrainingPass::runOnOperation() {
     for (const std::string &slot : optimizer->slotNames())
       state.push_back({(nameOf(forward, i) + "/" + slot).str(),
                        forward.getArgument(i).getType()});
-  state.push_back({model::kStepState.str(),
-                   RankedTensorType::get({}, IntegerType::get(&getContext(), 64))});
+  // Then the seed (when random ops need it) and the step, always last.
+  auto i64Scalar = RankedTensorType::get({}, IntegerType::get(&getContext(), 64));
+  if (!args.rng.empty())
+    state.push_back({model::kSeedState.str(), i64Scalar});
+  state.push_back({model::kStepState.str(), i64Scalar});
 
   if (failed(buildInit(state, *optimizer)) ||
       failed(buildTrainStep(state, *optimizer)) || failed(buildPredict()) ||

@@ -103,6 +103,10 @@ private:
   /// The assignment being generated.
   const ast::Assignment *assignment = nullptr;
   llvm::StringMap<unsigned> layerCounts;
+  /// The i64 seed and step arguments of @forward that dropout reads; added
+  /// when the first dropout is built.
+  Value rngSeed, rngStep;
+  unsigned dropoutCount = 0;
 };
 
 FailureOr<RankedTensorType>
@@ -273,7 +277,7 @@ constexpr llvm::StringLiteral kBuiltins =
     "reduce_mean, reduce_max, flatten, reshape, transpose, concat, slice, "
     "one_hot, conv2d, max_pool, avg_pool, global_avg_pool, "
     "softmax_cross_entropy, sigmoid_cross_entropy, mean_squared_error, "
-    "huber, dense, conv2d_layer";
+    "huber, dense, conv2d_layer, dropout";
 
 FailureOr<DenseI64ArrayAttr>
 Generator::windowPair(const ast::Expr *value, ArrayRef<int64_t> fallback,
@@ -648,6 +652,29 @@ FailureOr<Value> Generator::call(const ast::CallExpr &call) {
   }
   if (name == "dense" || name == "conv2d_layer")
     return layer(call);
+  if (name == "dropout") {
+    if (failed(bind({"x", "rate"}, 2)))
+      return failure();
+    auto x = tensor(0);
+    auto rate = number(args[1], 0.0);
+    if (failed(x) || failed(rate))
+      return failure();
+    if (*rate < 0 || *rate >= 1)
+      return error(args[1]->getLoc()) << "dropout rate must be in [0, 1)";
+    if (!rngSeed) {
+      for (StringRef role : {"seed", "step"}) {
+        NamedAttrList attrs;
+        attrs.append(model::kRngAttr, builder.getStringAttr(role));
+        argAttrs.push_back(attrs);
+        (role == "seed" ? rngSeed : rngStep) =
+            body->addArgument(builder.getI64Type(), where);
+      }
+    }
+    return DropoutOp::create(builder, where, *x, rngSeed, rngStep,
+                             builder.getF32FloatAttr(*rate),
+                             builder.getI64IntegerAttr(dropoutCount++))
+        .getResult();
+  }
   return error(call.getLoc()) << "unknown function '" << name
                               << "' (expected one of " << kBuiltins << ")";
 }

@@ -10,7 +10,9 @@
 #include "Kiln/IR/KilnOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -24,12 +26,12 @@ Value i64Constant(OpBuilder &b, Location loc, uint64_t value) {
       b, loc, b.getIntegerAttr(b.getI64Type(), (int64_t)value));
 }
 
-/// Row-major linear index of the current element of a generic over `type`.
-Value linearIndex(OpBuilder &b, Location loc, RankedTensorType type) {
+/// Row-major linear index of the current element of a generic whose
+/// dimensions have sizes `sizes` (i64 values).
+Value linearIndex(OpBuilder &b, Location loc, ValueRange sizes) {
   Value index = i64Constant(b, loc, 0);
-  for (int64_t d = 0; d < type.getRank(); ++d) {
-    Value scaled = arith::MulIOp::create(
-        b, loc, index, i64Constant(b, loc, type.getDimSize(d)));
+  for (int64_t d = 0; d < (int64_t)sizes.size(); ++d) {
+    Value scaled = arith::MulIOp::create(b, loc, index, sizes[d]);
     Value position = arith::IndexCastOp::create(
         b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, d));
     index = arith::AddIOp::create(b, loc, scaled, position);
@@ -78,7 +80,10 @@ LogicalResult replaceWithGenerated(
   Value result = buildElementwise(
       rewriter, op.getLoc(), type, {}, ValueRange{},
       [&](OpBuilder &b, Location loc, ValueRange) {
-        return element(b, loc, linearIndex(b, loc, type));
+        SmallVector<Value> sizes;
+        for (int64_t d : type.getShape())
+          sizes.push_back(i64Constant(b, loc, d));
+        return element(b, loc, linearIndex(b, loc, sizes));
       });
   rewriter.replaceOp(op, result);
   return success();
@@ -133,8 +138,44 @@ struct LowerRandomNormal : OpRewritePattern<RandomNormalOp> {
   }
 };
 
+struct LowerDropout : OpRewritePattern<DropoutOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DropoutOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    float rate = op.getRate().convertToFloat();
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, op.getX());
+    SmallVector<Value> sizeValues;
+    for (OpFoldResult size : sizes)
+      sizeValues.push_back(arith::IndexCastOp::create(
+          rewriter, loc, rewriter.getI64Type(),
+          getValueOrCreateConstantIndexOp(rewriter, loc, size)));
+    // A different mask every step: fold the step into the seed.
+    Value stepMix = arith::MulIOp::create(
+        rewriter, loc, op.getStep(),
+        i64Constant(rewriter, loc, 0xA24BAED4963EE407ull));
+    Value seed = arith::XOrIOp::create(rewriter, loc, op.getSeed(), stepMix);
+    Value result = buildElementwise(
+        rewriter, loc, op.getType(), sizes, op.getX(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value u = uniformBits(b, l, seed, op.getStream(),
+                                linearIndex(b, l, sizeValues),
+                                /*excludeZero=*/false);
+          Value keep = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE,
+                                             u, buildF32(b, l, rate));
+          Value scaled = arith::MulFOp::create(
+              b, l, args[0], buildF32(b, l, 1.0f / (1.0f - rate)));
+          return arith::SelectOp::create(b, l, keep, scaled, buildF32(b, l, 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void kiln::populateRandomLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerRandomUniform, LowerRandomNormal>(patterns.getContext());
+  patterns.add<LowerRandomUniform, LowerRandomNormal, LowerDropout>(
+      patterns.getContext());
 }

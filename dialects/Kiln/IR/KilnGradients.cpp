@@ -354,3 +354,11 @@ SmallVector<Value> AvgPoolOp::buildGradients(OpBuilder &b,
   return {AvgPoolGradOp::create(b, getLoc(), getX(), grads[0], getWindowAttr(),
                                 getStridesAttr(), getPaddingAttr())};
 }
+
+SmallVector<Value> DropoutOp::buildGradients(OpBuilder &b,
+                                             ArrayRef<Value> grads) {
+  // Linear in x for a fixed mask: the same op on dy recomputes that mask.
+  Value dx = DropoutOp::create(b, getLoc(), grads[0], getSeed(), getStep(),
+                               getRateAttr(), getStreamAttr());
+  return {dx, Value(), Value()};
+}

@@ -25,6 +25,9 @@ inline constexpr llvm::StringLiteral kPredictFunc = "predict";
 inline constexpr llvm::StringLiteral kInputAttr = "kiln.input";
 inline constexpr llvm::StringLiteral kLabelAttr = "kiln.label";
 inline constexpr llvm::StringLiteral kParamAttr = "kiln.param";
+/// An i64 argument of @forward feeding random ops (dropout): "seed" (the
+/// run's seed) or "step" (the number of completed training steps).
+inline constexpr llvm::StringLiteral kRngAttr = "kiln.rng";
 /// Parameter initializer: {kind = "uniform", low, high} |
 /// {kind = "normal", mean, stddev} | {kind = "constant", value}.
 inline constexpr llvm::StringLiteral kInitAttr = "kiln.init";
@@ -46,6 +49,8 @@ inline constexpr llvm::StringLiteral kStateSizeAttr = "kiln.state_size";
 
 /// The name of the step counter in the training state.
 inline constexpr llvm::StringLiteral kStepState = "step";
+/// The run's seed, kept in the state for random ops of train_step.
+inline constexpr llvm::StringLiteral kSeedState = "rng_seed";
 
 } // namespace kiln::model
 

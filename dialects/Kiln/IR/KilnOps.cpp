@@ -229,3 +229,10 @@ LogicalResult MaxPoolGradOp::verify() {
 LogicalResult AvgPoolGradOp::verify() {
   return verifyPoolGrad(*this, "avg_pool");
 }
+
+LogicalResult DropoutOp::verify() {
+  float rate = getRate().convertToFloat();
+  if (!(rate >= 0.0f && rate < 1.0f))
+    return emitOpError("rate must be in [0, 1), got ") << rate;
+  return success();
+}

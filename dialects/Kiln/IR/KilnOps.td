@@ -448,6 +448,25 @@ def Kiln_ElementCountOp : Kiln_Op<"element_count", [Pure]> {
 // Parameter initialization
 //===----------------------------------------------------------------------===//
 
+def Kiln_DropoutOp : Kiln_Op<"dropout", [Pure,
+    AllTypesMatch<["x", "result"]>,
+    DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
+  let summary = "Inverted dropout with a counter-based mask";
+  let description = [{
+    Zeroes each element with probability `rate` and scales the others by
+    1 / (1 - rate), as tf.nn.dropout. Whether element i is kept is a pure
+    function of (seed, step, stream, i): the gradient recomputes the same
+    mask, and a run is reproducible for a given seed. Training generation
+    feeds the run's seed and the step counter; evaluation and prediction
+    drop the op.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x, I64:$seed, I64:$step, F32Attr:$rate,
+                   I64Attr:$stream);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x `,` $seed `,` $step attr-dict `:` type($x)";
+  let hasVerifier = 1;
+}
+
 def Kiln_RandomUniformOp : Kiln_Op<"random_uniform", [Pure]> {
   let summary = "Counter-based uniform random tensor in [low, high)";
   let description = [{
