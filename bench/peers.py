@@ -19,7 +19,8 @@ Timing protocol (the same as bench/kiln_driver.c): one random batch (x
 uniform in [0, 1), labels in 0..9) reused every step; calls until --warmup
 seconds have passed (at least 3, or 1 when one call is longer than --warmup;
 JAX compiles first, outside the warm-up); the warm-up's time per call sets the
-calls per repetition (about --rep seconds); --reps timed repetitions; medians.
+calls per repetition (about --rep seconds); --reps timed repetitions (3 when
+one call takes more than 4 * --rep); medians.
 """
 import argparse
 import json
@@ -42,6 +43,8 @@ def protocol(call, finish, warmup_s, rep_s, reps):
         t = time.perf_counter()
     per_call = (t - t0) / warm
     per_rep = max(1, math.ceil(rep_s / per_call))
+    if per_call > 4 * rep_s:
+        reps = min(reps, 3)  # slow calls: keep the run short
     rates = []
     for _ in range(reps):
         a = time.perf_counter()
