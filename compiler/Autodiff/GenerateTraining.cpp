@@ -4,6 +4,7 @@
 // calls. See the pass description in Transforms/Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "Autodiff/BatchNorm.h"
 #include "Autodiff/Optimizers.h"
 #include "Autodiff/Regularization.h"
 #include "Autodiff/ReverseMode.h"
@@ -27,15 +28,25 @@ using namespace kiln;
 
 namespace {
 
-/// One entry of the training state, in the order of @init's results.
+/// One entry of the training state, in the order of @init's results:
+/// parameters, their optimizer slots, buffers, the seed (when random ops
+/// need it) and the step counter, always last.
 struct StateEntry {
+  enum class Kind { Param, Slot, Buffer, Seed, Step };
+  Kind kind;
   std::string name;
   Type type;
+  /// Param, Buffer: the @forward argument it stands for.
+  unsigned forwardArg = 0;
+  /// Slot: which of the optimizer's slots.
+  unsigned slot = 0;
 };
 
 /// The roles of @forward's arguments, by position.
 struct ForwardArgs {
   SmallVector<unsigned> inputs, labels, params;
+  /// Non-trainable state read by the forward pass (moving statistics).
+  SmallVector<unsigned> buffers;
   /// kiln.rng arguments (the seed and step random ops read), if any.
   SmallVector<unsigned> rng;
 };
@@ -49,6 +60,8 @@ FailureOr<ForwardArgs> classifyArguments(func::FuncOp forward) {
       args.labels.push_back(i);
     else if (forward.getArgAttr(i, model::kParamAttr))
       args.params.push_back(i);
+    else if (forward.getArgAttr(i, model::kBufferAttr))
+      args.buffers.push_back(i);
     else if (forward.getArgAttr(i, model::kRngAttr))
       args.rng.push_back(i);
     else
@@ -61,8 +74,8 @@ FailureOr<ForwardArgs> classifyArguments(func::FuncOp forward) {
 }
 
 StringRef nameOf(func::FuncOp func, unsigned arg) {
-  for (StringRef attr :
-       {model::kInputAttr, model::kLabelAttr, model::kParamAttr})
+  for (StringRef attr : {model::kInputAttr, model::kLabelAttr,
+                         model::kParamAttr, model::kBufferAttr})
     if (auto name = func.getArgAttrOfType<StringAttr>(arg, attr))
       return name.getValue();
   return "";
@@ -79,9 +92,16 @@ private:
                               TypeRange results, Location loc);
   /// Clones @forward's body (without its return) into `builder`, with
   /// `mapping` already giving the new values of @forward's arguments.
-  /// Outside training, dropout is the identity and is not cloned.
+  /// Ops with a mode take it here: outside training dropout is the identity
+  /// and batch_norm uses its moving statistics; in training, batch_norm's
+  /// new moving statistics are recorded in `bufferUpdates` under the
+  /// @forward arguments they replace.
   void cloneBody(OpBuilder &builder, IRMapping &mapping,
-                 ArrayRef<Operation *> ops, bool training);
+                 ArrayRef<Operation *> ops, bool training,
+                 DenseMap<Value, Value> *bufferUpdates = nullptr);
+  /// Arguments of @evaluate/@predict for the parameters and buffers, which
+  /// read the state, mapped in `mapping`; returns where the next goes.
+  unsigned addStateReads(func::FuncOp func, IRMapping &mapping);
 
   LogicalResult buildInit(ArrayRef<StateEntry> state,
                           const Optimizer &optimizer);
@@ -113,15 +133,47 @@ func::FuncOp GenerateTrainingPass::createFunction(StringRef name,
 }
 
 void GenerateTrainingPass::cloneBody(OpBuilder &builder, IRMapping &mapping,
-                                     ArrayRef<Operation *> ops,
-                                     bool training) {
+                                     ArrayRef<Operation *> ops, bool training,
+                                     DenseMap<Value, Value> *bufferUpdates) {
   for (Operation *op : ops) {
     if (auto dropout = dyn_cast<DropoutOp>(op); dropout && !training) {
       mapping.map(dropout.getResult(), mapping.lookup(dropout.getX()));
       continue;
     }
+    if (auto norm = dyn_cast<BatchNormOp>(op)) {
+      SmallVector<Value> operands;
+      for (Value operand : norm->getOperands())
+        operands.push_back(mapping.lookup(operand));
+      if (!training) {
+        mapping.map(norm.getResult(),
+                    expandBatchNormInference(builder, norm, operands));
+        continue;
+      }
+      BatchNormTraining expanded =
+          expandBatchNormTraining(builder, norm, operands);
+      mapping.map(norm.getResult(), expanded.output);
+      (*bufferUpdates)[norm.getMovingMean()] = expanded.movingMean;
+      (*bufferUpdates)[norm.getMovingVariance()] = expanded.movingVariance;
+      continue;
+    }
     builder.clone(*op, mapping);
   }
+}
+
+unsigned GenerateTrainingPass::addStateReads(func::FuncOp func,
+                                             IRMapping &mapping) {
+  unsigned k = 0;
+  for (unsigned i : args.params) {
+    mapping.map(forward.getArgument(i), func.getArgument(k));
+    func.setArgAttr(k++, model::kParamAttr,
+                    forward.getArgAttr(i, model::kParamAttr));
+  }
+  for (unsigned i : args.buffers) {
+    mapping.map(forward.getArgument(i), func.getArgument(k));
+    func.setArgAttr(k++, model::kStateAttr,
+                    StringAttr::get(&getContext(), nameOf(forward, i)));
+  }
+  return k;
 }
 
 /// The ops of @forward's body without its terminator.
@@ -150,8 +202,6 @@ FailureOr<Value> GenerateTrainingPass::regularizedLoss(OpBuilder &b,
 
 LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
                                               const Optimizer &optimizer) {
-  unsigned numParams = args.params.size();
-  unsigned slotsPerParam = optimizer.slotNames().size();
   Location loc = forward.getLoc();
   SmallVector<Type> types;
   for (const StateEntry &entry : state)
@@ -165,23 +215,26 @@ LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
   SmallVector<Value> values;
   for (auto [index, entry] : llvm::enumerate(state)) {
     auto type = cast<RankedTensorType>(entry.type);
-    if (entry.name == model::kStepState) {
+    switch (entry.kind) {
+    case StateEntry::Kind::Step:
       values.push_back(arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(type, ArrayRef<int64_t>{0})));
       continue;
-    }
-    if (entry.name == model::kSeedState) {
+    case StateEntry::Kind::Seed:
       values.push_back(
           tensor::FromElementsOp::create(b, loc, type, ValueRange{seed}));
       continue;
-    }
-    if (index >= numParams) {
-      unsigned slot = (index - numParams) % slotsPerParam;
-      values.push_back(ConstantOp::create(b, loc, type,
-                                          optimizer.slotInitialValue(slot)));
+    case StateEntry::Kind::Slot:
+      values.push_back(ConstantOp::create(
+          b, loc, type, optimizer.slotInitialValue(entry.slot)));
       continue;
+    case StateEntry::Kind::Param:
+    case StateEntry::Kind::Buffer:
+      break;
     }
-    unsigned arg = args.params[index];
+    // Parameters and buffers start from their kiln.init; the random stream
+    // is the entry's position, so each draws independently.
+    unsigned arg = entry.forwardArg;
     Location paramLoc = forward.getArgument(arg).getLoc();
     auto spec = forward.getArgAttrOfType<DictionaryAttr>(arg, model::kInitAttr);
     auto kind = spec ? spec.getAs<StringAttr>("kind") : StringAttr();
@@ -204,7 +257,7 @@ LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
       values.push_back(ConstantOp::create(
           b, paramLoc, type, (float)number("value").getValueAsDouble()));
     } else {
-      return emitError(paramLoc, "parameter '")
+      return emitError(paramLoc, "'")
              << entry.name << "' has no valid kiln.init initializer";
     }
   }
@@ -233,13 +286,21 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   Block &body = step.getBody().front();
   b.setInsertionPointToStart(&body);
 
-  // State arguments come first, in the order of `state`: params, slots, step.
-  unsigned numParams = args.params.size();
+  // State arguments come first, in the order of `state`.
   IRMapping mapping;
   SmallVector<Value> params;
-  for (auto [k, arg] : llvm::enumerate(args.params)) {
-    mapping.map(forward.getArgument(arg), step.getArgument(k));
-    params.push_back(step.getArgument(k));
+  Value seedArg, stepArg;
+  for (auto [k, entry] : llvm::enumerate(state)) {
+    Value arg = step.getArgument(k);
+    if (entry.kind == StateEntry::Kind::Param)
+      params.push_back(arg);
+    if (entry.kind == StateEntry::Kind::Param ||
+        entry.kind == StateEntry::Kind::Buffer)
+      mapping.map(forward.getArgument(entry.forwardArg), arg);
+    if (entry.kind == StateEntry::Kind::Seed)
+      seedArg = arg;
+    if (entry.kind == StateEntry::Kind::Step)
+      stepArg = arg;
   }
   unsigned next = state.size();
   for (unsigned i : llvm::concat<unsigned>(args.inputs, args.labels)) {
@@ -251,12 +312,12 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   for (unsigned i : args.rng) {
     bool isSeed =
         forward.getArgAttrOfType<StringAttr>(i, model::kRngAttr) == "seed";
-    Value source = step.getArgument(isSeed ? state.size() - 2
-                                           : state.size() - 1);
     mapping.map(forward.getArgument(i),
-                tensor::ExtractOp::create(b, loc, source, ValueRange{}));
+                tensor::ExtractOp::create(b, loc, isSeed ? seedArg : stepArg,
+                                          ValueRange{}));
   }
-  cloneBody(b, mapping, bodyOps(forward), /*training=*/true);
+  DenseMap<Value, Value> bufferUpdates;
+  cloneBody(b, mapping, bodyOps(forward), /*training=*/true, &bufferUpdates);
   auto loss = regularizedLoss(b, mapping.lookup(forwardResult(forward, 0)),
                               params);
   if (failed(loss))
@@ -268,7 +329,7 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
   SmallVector<Value> clipped = optimizer.clipGradients(b, loc, *gradients);
 
   // Step counter: `count` updates are done; this is the next one.
-  Value oldStep = step.getArgument(state.size() - 1);
+  Value oldStep = stepArg;
   Value count = tensor::ExtractOp::create(b, loc, oldStep, ValueRange{});
   Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
   Value newCount = arith::AddIOp::create(b, loc, count, one);
@@ -276,6 +337,7 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
       b, loc, oldStep.getType(), ValueRange{newCount});
 
   StepScalars scalars = optimizer.buildStepScalars(b, loc, count);
+  unsigned numParams = params.size();
   unsigned slotsPerParam = optimizer.slotNames().size();
   SmallVector<Value> newParams, newSlots;
   for (unsigned k = 0; k < numParams; ++k) {
@@ -287,12 +349,31 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
     llvm::append_range(newSlots, update.slots);
   }
 
+  // The new state, entry by entry; what nothing updates is passed through.
   SmallVector<Value> results{*loss};
-  llvm::append_range(results, newParams);
-  llvm::append_range(results, newSlots);
-  if (!args.rng.empty()) // the seed entry is read, never changed
-    results.push_back(step.getArgument(state.size() - 2));
-  results.push_back(newStep);
+  unsigned nextParam = 0, nextSlot = 0;
+  for (auto [k, entry] : llvm::enumerate(state)) {
+    switch (entry.kind) {
+    case StateEntry::Kind::Param:
+      results.push_back(newParams[nextParam++]);
+      break;
+    case StateEntry::Kind::Slot:
+      results.push_back(newSlots[nextSlot++]);
+      break;
+    case StateEntry::Kind::Buffer: {
+      Value updated =
+          bufferUpdates.lookup(forward.getArgument(entry.forwardArg));
+      results.push_back(updated ? updated : step.getArgument(k));
+      break;
+    }
+    case StateEntry::Kind::Seed:
+      results.push_back(step.getArgument(k));
+      break;
+    case StateEntry::Kind::Step:
+      results.push_back(newStep);
+      break;
+    }
+  }
   func::ReturnOp::create(b, loc, results);
 
   step.setResultAttr(0, model::kResultAttr, b.getStringAttr("loss"));
@@ -304,9 +385,11 @@ GenerateTrainingPass::buildTrainStep(ArrayRef<StateEntry> state,
 }
 
 LogicalResult GenerateTrainingPass::buildEvaluate() {
-  // @evaluate is @forward with parameters moved first, as in @predict.
+  // @evaluate is @forward with the state it reads (parameters, buffers)
+  // moved first, as in @predict.
   OpBuilder b(&getContext());
   SmallVector<unsigned> order(args.params);
+  llvm::append_range(order, args.buffers);
   llvm::append_range(order, args.inputs);
   llvm::append_range(order, args.labels);
   SmallVector<Type> argTypes;
@@ -317,10 +400,10 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
                      forward.getFunctionType().getResults(), forward.getLoc());
   b.setInsertionPointToStart(&eval.getBody().front());
   IRMapping mapping;
-  for (auto [k, i] : llvm::enumerate(order)) {
-    mapping.map(forward.getArgument(i), eval.getArgument(k));
-    eval.setArgAttrs(k, forward.getArgAttrDict(i));
-    eval.removeArgAttr(k, model::kInitAttr);
+  unsigned next = addStateReads(eval, mapping);
+  for (unsigned i : llvm::concat<unsigned>(args.inputs, args.labels)) {
+    mapping.map(forward.getArgument(i), eval.getArgument(next));
+    eval.setArgAttrs(next++, forward.getArgAttrDict(i));
   }
   cloneBody(b, mapping, bodyOps(forward), /*training=*/false);
   // The evaluated loss includes the penalties, as in training (and Keras).
@@ -360,6 +443,7 @@ LogicalResult GenerateTrainingPass::buildPredict() {
 
   OpBuilder b(&getContext());
   SmallVector<unsigned> order(args.params);
+  llvm::append_range(order, args.buffers);
   llvm::append_range(order, args.inputs);
   SmallVector<Type> argTypes;
   for (unsigned i : order)
@@ -368,10 +452,10 @@ LogicalResult GenerateTrainingPass::buildPredict() {
                                         {output.getType()}, forward.getLoc());
   b.setInsertionPointToStart(&predict.getBody().front());
   IRMapping mapping;
-  for (auto [k, i] : llvm::enumerate(order)) {
-    mapping.map(forward.getArgument(i), predict.getArgument(k));
-    predict.setArgAttrs(k, forward.getArgAttrDict(i));
-    predict.removeArgAttr(k, model::kInitAttr);
+  unsigned next = addStateReads(predict, mapping);
+  for (unsigned i : args.inputs) {
+    mapping.map(forward.getArgument(i), predict.getArgument(next));
+    predict.setArgAttrs(next++, forward.getArgAttrDict(i));
   }
   cloneBody(b, mapping, kept, /*training=*/false);
   func::ReturnOp::create(b, forward.getLoc(), mapping.lookup(output));
@@ -398,19 +482,24 @@ void GenerateTrainingPass::runOnOperation() {
     return signalPassFailure();
   args = *classified;
 
-  // Training state: parameters, then their optimizer slots, then the step.
+  // Training state: parameters, their optimizer slots, buffers, the seed
+  // (when random ops need it) and the step.
+  using Kind = StateEntry::Kind;
   SmallVector<StateEntry> state;
   for (unsigned i : args.params)
-    state.push_back({nameOf(forward, i).str(), forward.getArgument(i).getType()});
+    state.push_back({Kind::Param, nameOf(forward, i).str(),
+                     forward.getArgument(i).getType(), i});
   for (unsigned i : args.params)
-    for (const std::string &slot : optimizer->slotNames())
-      state.push_back({(nameOf(forward, i) + "/" + slot).str(),
-                       forward.getArgument(i).getType()});
-  // Then the seed (when random ops need it) and the step, always last.
+    for (auto [slot, slotName] : llvm::enumerate(optimizer->slotNames()))
+      state.push_back({Kind::Slot, (nameOf(forward, i) + "/" + slotName).str(),
+                       forward.getArgument(i).getType(), i, (unsigned)slot});
+  for (unsigned i : args.buffers)
+    state.push_back({Kind::Buffer, nameOf(forward, i).str(),
+                     forward.getArgument(i).getType(), i});
   auto i64Scalar = RankedTensorType::get({}, IntegerType::get(&getContext(), 64));
   if (!args.rng.empty())
-    state.push_back({model::kSeedState.str(), i64Scalar});
-  state.push_back({model::kStepState.str(), i64Scalar});
+    state.push_back({Kind::Seed, model::kSeedState.str(), i64Scalar});
+  state.push_back({Kind::Step, model::kStepState.str(), i64Scalar});
 
   if (failed(buildInit(state, *optimizer)) ||
       failed(buildTrainStep(state, *optimizer)) || failed(buildPredict()) ||

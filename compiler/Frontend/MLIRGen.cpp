@@ -84,8 +84,11 @@ private:
   FailureOr<Value> f32Operand(const ast::Expr &expr);
   /// Appends a parameter argument to @forward (layers create parameters
   /// while expressions are generated).
+  /// (A non-trainable one is a buffer: state the optimizer does not touch.)
   FailureOr<Value> addParameter(const std::string &name, RankedTensorType type,
-                                DictionaryAttr init, llvm::SMLoc where);
+                                DictionaryAttr init, llvm::SMLoc where,
+                                bool trainable = true);
+  FailureOr<Value> batchNorm(const ast::CallExpr &call);
   /// `name = "..."`, else the assignment the layer is the whole value of,
   /// else Keras' `dense`, `dense_1`, ... numbering.
   FailureOr<std::string> layerName(const ast::CallExpr &call,
@@ -277,7 +280,7 @@ constexpr llvm::StringLiteral kBuiltins =
     "reduce_mean, reduce_max, flatten, reshape, transpose, concat, slice, "
     "one_hot, conv2d, max_pool, avg_pool, global_avg_pool, "
     "softmax_cross_entropy, sigmoid_cross_entropy, mean_squared_error, "
-    "huber, dense, conv2d_layer, dropout";
+    "huber, dense, conv2d_layer, dropout, batch_norm";
 
 FailureOr<DenseI64ArrayAttr>
 Generator::windowPair(const ast::Expr *value, ArrayRef<int64_t> fallback,
@@ -652,6 +655,8 @@ FailureOr<Value> Generator::call(const ast::CallExpr &call) {
   }
   if (name == "dense" || name == "conv2d_layer")
     return layer(call);
+  if (name == "batch_norm")
+    return batchNorm(call);
   if (name == "dropout") {
     if (failed(bind({"x", "rate"}, 2)))
       return failure();
@@ -712,11 +717,14 @@ FailureOr<std::string> Generator::layerName(const ast::CallExpr &call,
     return evaluateString(*nameArg, errorFn());
   if (assignment && assignment->value.get() == &call)
     return assignment->name;
-  std::string base = call.callee == "dense" ? "dense" : "conv2d";
+  std::string base = call.callee == "dense"          ? "dense"
+                     : call.callee == "batch_norm"   ? "batch_normalization"
+                                                     : "conv2d";
   while (true) {
     unsigned n = layerCounts[base]++;
     std::string candidate = n == 0 ? base : base + "_" + std::to_string(n);
-    if (!symbols.count(candidate) && !paramNames.count(candidate + "/kernel"))
+    if (!symbols.count(candidate) && !paramNames.count(candidate + "/kernel") &&
+        !paramNames.count(candidate + "/gamma"))
       return candidate;
   }
 }
@@ -724,17 +732,74 @@ FailureOr<std::string> Generator::layerName(const ast::CallExpr &call,
 FailureOr<Value> Generator::addParameter(const std::string &name,
                                          RankedTensorType type,
                                          DictionaryAttr init,
-                                         llvm::SMLoc where) {
+                                         llvm::SMLoc where, bool trainable) {
   if (!paramNames.insert(name).second) {
     error(where) << "parameter '" << name << "' is already defined"
                  << " (give the layer another name = \"...\")";
     return failure();
   }
   NamedAttrList attrs;
-  attrs.append(model::kParamAttr, builder.getStringAttr(name));
+  attrs.append(trainable ? model::kParamAttr : model::kBufferAttr,
+               builder.getStringAttr(name));
   attrs.append(model::kInitAttr, init);
   argAttrs.push_back(attrs);
   return body->addArgument(type, loc(where));
+}
+
+FailureOr<Value> Generator::batchNorm(const ast::CallExpr &call) {
+  // Keras' BatchNormalization(axis=-1) arguments.
+  static const StringRef params[] = {"x", "momentum", "epsilon", "name"};
+  auto bound = bindArguments(call, params, 1, errorFn());
+  if (failed(bound))
+    return failure();
+  auto arg = [&](StringRef key) {
+    return (*bound)[llvm::find(params, key) - std::begin(params)];
+  };
+  auto x = f32Operand(*arg("x"));
+  if (failed(x))
+    return failure();
+  auto number = [&](StringRef key, double fallback) -> FailureOr<double> {
+    return arg(key) ? evaluateNumber(*arg(key), errorFn())
+                    : FailureOr<double>(fallback);
+  };
+  auto momentum = number("momentum", 0.99), epsilon = number("epsilon", 1e-3);
+  if (failed(momentum) || failed(epsilon))
+    return failure();
+  if (*momentum < 0 || *momentum >= 1 || *epsilon <= 0)
+    return error(call.getLoc())
+           << "batch_norm needs momentum in [0, 1) and epsilon > 0";
+  auto type = cast<RankedTensorType>(x->getType());
+  if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
+    return error(call.getLoc())
+           << "batch_norm normalizes the last (channel) axis of an input with "
+              "a batch, got "
+           << formatUserType(type);
+  auto name = layerName(call, arg("name"));
+  if (failed(name))
+    return failure();
+  auto channels = RankedTensorType::get({type.getDimSize(type.getRank() - 1)},
+                                        builder.getF32Type());
+  auto constant = [&](float value) {
+    return builder.getDictionaryAttr(
+        {builder.getNamedAttr("kind", builder.getStringAttr("constant")),
+         builder.getNamedAttr("value", builder.getF32FloatAttr(value))});
+  };
+  SmallVector<Value> state;
+  for (auto [suffix, value, trainable] :
+       {std::tuple{"gamma", 1.0f, true}, std::tuple{"beta", 0.0f, true},
+        std::tuple{"moving_mean", 0.0f, false},
+        std::tuple{"moving_variance", 1.0f, false}}) {
+    auto created = addParameter(*name + "/" + suffix, channels,
+                                constant(value), call.getLoc(), trainable);
+    if (failed(created))
+      return failure();
+    state.push_back(*created);
+  }
+  return BatchNormOp::create(builder, loc(call.getLoc()), *x, state[0],
+                             state[1], state[2], state[3],
+                             builder.getF32FloatAttr(*momentum),
+                             builder.getF32FloatAttr(*epsilon))
+      .getResult();
 }
 
 FailureOr<Value> Generator::layer(const ast::CallExpr &call) {

@@ -58,8 +58,21 @@ ModelHarness::sgdGradients(const Batch &batch) const {
   return gradients;
 }
 
+float ModelHarness::trainStepLoss(const Batch &batch) const {
+  auto *copy = static_cast<unsigned char *>(kiln_state_alloc(&model));
+  std::memcpy(copy, state, model.state_size);
+  float loss = model.train_step(copy, batch.x.data(), batch.y.data(),
+                                batch.size);
+  kiln_state_free(copy);
+  return loss;
+}
+
 std::vector<std::vector<double>>
-ModelHarness::finiteDifferences(const Batch &batch, float step) {
+ModelHarness::finiteDifferences(const Batch &batch, float step,
+                                bool throughTrainStep) {
+  auto lossAt = [&] {
+    return throughTrainStep ? trainStepLoss(batch) : loss(batch);
+  };
   std::vector<std::vector<double>> gradients;
   for (const ParamRange &p : params) {
     float *values = param(p);
@@ -67,9 +80,9 @@ ModelHarness::finiteDifferences(const Batch &batch, float step) {
     for (int64_t i = 0; i < p.count; ++i) {
       float saved = values[i];
       values[i] = saved + step;
-      double up = loss(batch);
+      double up = lossAt();
       values[i] = saved - step;
-      double down = loss(batch);
+      double down = lossAt();
       values[i] = saved;
       g[i] = (up - down) / (2.0 * step);
     }

@@ -39,9 +39,16 @@ public:
   /// Gradients of the loss recovered from one SGD step on a state copy:
   /// g = (p - p') / learning_rate, in the order of `params`.
   std::vector<std::vector<double>> sgdGradients(const Batch &batch) const;
-  /// Central finite differences of the loss for every parameter element.
+  /// Central finite differences of the loss for every parameter element,
+  /// the loss being evaluate()'s, or with `throughTrainStep` the one
+  /// train_step reports on a copy of the state (which sees training-mode
+  /// ops: dropout's mask of this step, batch statistics).
   std::vector<std::vector<double>> finiteDifferences(const Batch &batch,
-                                                     float step);
+                                                     float step,
+                                                     bool throughTrainStep = false);
+  /// The loss train_step reports for the current state, which it leaves
+  /// unchanged.
+  float trainStepLoss(const Batch &batch) const;
 
   kiln_model model;
   std::vector<ParamRange> params;

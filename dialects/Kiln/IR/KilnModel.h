@@ -25,6 +25,10 @@ inline constexpr llvm::StringLiteral kPredictFunc = "predict";
 inline constexpr llvm::StringLiteral kInputAttr = "kiln.input";
 inline constexpr llvm::StringLiteral kLabelAttr = "kiln.label";
 inline constexpr llvm::StringLiteral kParamAttr = "kiln.param";
+/// A non-trainable state tensor argument of @forward (string value: its
+/// name), e.g. batch normalization's moving statistics; kiln.init says how
+/// it starts.
+inline constexpr llvm::StringLiteral kBufferAttr = "kiln.buffer";
 /// An i64 argument of @forward feeding random ops (dropout): "seed" (the
 /// run's seed) or "step" (the number of completed training steps).
 inline constexpr llvm::StringLiteral kRngAttr = "kiln.rng";

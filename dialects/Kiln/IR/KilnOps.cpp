@@ -236,3 +236,23 @@ LogicalResult DropoutOp::verify() {
     return emitOpError("rate must be in [0, 1), got ") << rate;
   return success();
 }
+
+LogicalResult BatchNormOp::verify() {
+  auto x = getX().getType();
+  auto channels = getGamma().getType();
+  if (x.getRank() < 2 || x.isDynamicDim(x.getRank() - 1))
+    return emitOpError("expects an input with a batch and a static channel "
+                       "dimension, got ")
+           << formatUserType(x);
+  if (channels.getRank() != 1 ||
+      channels.getDimSize(0) != x.getDimSize(x.getRank() - 1))
+    return emitOpError("expects gamma, beta and the moving statistics of "
+                       "shape [")
+           << x.getDimSize(x.getRank() - 1) << "], got "
+           << formatUserType(channels);
+  float momentum = getMomentum().convertToFloat();
+  if (!(momentum >= 0.0f && momentum < 1.0f) ||
+      !(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError("expects momentum in [0, 1) and epsilon > 0");
+  return success();
+}

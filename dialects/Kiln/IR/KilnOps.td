@@ -448,6 +448,29 @@ def Kiln_ElementCountOp : Kiln_Op<"element_count", [Pure]> {
 // Parameter initialization
 //===----------------------------------------------------------------------===//
 
+def Kiln_BatchNormOp : Kiln_Op<"batch_norm", [Pure,
+    AllTypesMatch<["x", "result"]>,
+    AllTypesMatch<["gamma", "beta", "moving_mean", "moving_variance"]>]> {
+  let summary = "Batch normalization over every axis but the last (channels)";
+  let description = [{
+    As Keras' BatchNormalization(axis=-1): in training, x is normalized with
+    the batch's mean and (biased) variance per channel, then scaled by gamma
+    and shifted by beta, and the moving statistics become
+    momentum * moving + (1 - momentum) * batch; in evaluation and prediction
+    the moving statistics are used. Training generation expands the op into
+    kiln arithmetic for each mode (so the gradient comes from those ops) and
+    threads the updated moving statistics through the training state.
+  }];
+  let arguments = (ins Kiln_F32Tensor:$x, Kiln_F32Tensor:$gamma,
+                   Kiln_F32Tensor:$beta, Kiln_F32Tensor:$moving_mean,
+                   Kiln_F32Tensor:$moving_variance, F32Attr:$momentum,
+                   F32Attr:$epsilon);
+  let results = (outs Kiln_F32Tensor:$result);
+  let assemblyFormat = "$x `,` $gamma `,` $beta `,` $moving_mean `,` "
+                       "$moving_variance attr-dict `:` type($x) `,` type($gamma)";
+  let hasVerifier = 1;
+}
+
 def Kiln_DropoutOp : Kiln_Op<"dropout", [Pure,
     AllTypesMatch<["x", "result"]>,
     DeclareOpInterfaceMethods<Kiln_GradientOpInterface>]> {
