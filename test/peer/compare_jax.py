@@ -246,6 +246,11 @@ def run_kiln(args, work):
     # `h = dropout(x, ...)` -> `h = x` (the peer has no dropout; see above).
     source, dropped = re.subn(r"\bdropout\(\s*([A-Za-z_][\w]*)\s*,[^)\n]*\)",
                               r"\1", source)
+    if args.sgd is not None:
+        # The same model trained with plain SGD (see --sgd).
+        source, n = re.subn(r"optimizer\s*=\s*\w+\((?:[^()]|\([^()]*\))*\)",
+                            "optimizer = sgd(learning_rate = %r)" % args.sgd, source)
+        assert n == 1, "no single optimizer = ... to replace"
     model_name = re.search(r"^model\s+(\w+)", source, re.M).group(1)
     kiln_file = os.path.join(work, "model.kiln")
     open(kiln_file, "w").write(source)
@@ -291,12 +296,20 @@ def main():
                     help="free run: relative tolerance of the losses after --steps")
     ap.add_argument("--free-run", choices=["assert", "report"], default="assert",
                     help="report: print the free-run comparison without asserting it")
+    ap.add_argument("--probe", action="store_true",
+                    help="also run the peer from ~1-ulp perturbed initial "
+                         "parameters, to show how much the free run amplifies "
+                         "rounding differences")
     ap.add_argument("--check-steps", type=lambda v: [int(k) for k in v.split(",")],
                     default=[0, 1, 49, 99],
                     help="0-based steps whose single update is checked from Kiln's state")
     ap.add_argument("--step-rtol", type=float, default=1e-3,
                     help="single steps: max |difference| of each updated entry "
                          "relative to the max |change| Kiln made to it")
+    ap.add_argument("--sgd", type=float, metavar="LR",
+                    help="train both with plain SGD at LR instead of the "
+                         "recipe's optimizer (a free run without Adam's "
+                         "amplification of rounding differences)")
     ap.add_argument("--data", default=os.environ.get("KILN_MNIST", MNIST))
     ap.add_argument("--kilnc", default="kilnc")
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
@@ -310,33 +323,53 @@ def main():
     if len(kiln_losses) != args.steps:
         sys.exit("the driver printed %d losses, expected %d" % (len(kiln_losses), args.steps))
 
-    spec = PEERS[args.peer]
+    spec = dict(PEERS[args.peer])
+    if args.sgd is not None:
+        spec.update(optimizer="sgd", lr=constant(args.sgd))
     # Parameters are the state entries without optimizer slots ("name/m", ...):
     # those whose name is no other entry's name plus a slot suffix.
     names = [n for n in all_state
              if not any(n.startswith(o + "/") for o in all_state if o != n)]
     params = {n: jnp.asarray(all_state[n]) for n in names}
     grad_fn, loss_fn, init_slots, update = make_peer(spec, names)
-    slots = init_slots(params)
-    peer_losses = []
-    for i in range(args.steps):
-        xb = jnp.asarray(x[i * args.batch:(i + 1) * args.batch])
-        yb = jnp.asarray(y[i * args.batch:(i + 1) * args.batch])
-        loss, grads = grad_fn(params, xb, yb)
-        peer_losses.append(float(loss))
-        params, slots = update(params, slots, grads, i)
-    peer_final = float(loss_fn(params, jnp.asarray(x[:args.batch]), jnp.asarray(y[:args.batch])))
+    def free_run(params):
+        slots = init_slots(params)
+        losses = []
+        for i in range(args.steps):
+            xb = jnp.asarray(x[i * args.batch:(i + 1) * args.batch])
+            yb = jnp.asarray(y[i * args.batch:(i + 1) * args.batch])
+            loss, grads = grad_fn(params, xb, yb)
+            losses.append(float(loss))
+            params, slots = update(params, slots, grads, i)
+        final = float(loss_fn(params, jnp.asarray(x[:args.batch]), jnp.asarray(y[:args.batch])))
+        return losses, final
+
+    peer_losses, peer_final = free_run(params)
+    probe = None
+    if args.probe:
+        # How well conditioned the run is: the peer against itself from
+        # initial parameters perturbed by about one ulp (relative 1e-7).
+        rng = np.random.default_rng(0)
+        nudged = {n: v * (1 + 1e-7 * jnp.asarray(rng.standard_normal(v.shape), v.dtype))
+                  for n, v in params.items()}
+        probe = free_run(nudged)
 
     rel = lambda a, b: abs(a - b) / max(abs(b), 1e-12)
-    print("model %s  peer %s (JAX %s)  %d steps of %d  seed %d  params %s%s" % (
+    print("model %s  peer %s (JAX %s)  %d steps of %d  seed %d  params %s%s%s" % (
         args.model, args.peer, jax.__version__, args.steps, args.batch, args.seed,
-        ",".join(names), "  (dropout removed)" if dropped else ""))
+        ",".join(names), "  (dropout removed)" if dropped else "",
+        "  (optimizer: sgd %g)" % args.sgd if args.sgd is not None else ""))
     worst = 0.0
     for i, (k, p) in enumerate(zip(kiln_losses, peer_losses)):
         worst = max(worst, rel(k, p))
         if i < 3 or (i + 1) % 20 == 0:
             print("step %3d  kiln %.7f  jax %.7f  rel %.2e" % (i + 1, k, p, rel(k, p)))
     print("max rel difference over all steps %.2e" % worst)
+    if probe:
+        print("conditioning: the peer from initial parameters nudged by 1e-7 "
+              "relative differs from itself by %.2e at step %d (max %.2e over all steps)" % (
+                  rel(probe[0][-1], peer_losses[-1]), args.steps,
+                  max(rel(a, b) for a, b in zip(probe[0], peer_losses))))
     print("after %d steps: eval loss of batch 1  kiln %.7f  jax %.7f  rel %.2e" % (
         args.steps, kiln_final, peer_final, rel(kiln_final, peer_final)))
     failures = []
