@@ -13,11 +13,28 @@
 
 namespace kiln {
 
-/// Where a data set comes from: `idx(images, labels, scale = s, shift = t)`.
+/// Where a data set comes from, as the `data` block names it:
+///   idx(images, labels, scale = s, shift = t)     IDX files (plain or gzip)
+///   csv(path, label = "column", scale =, shift =) a CSV file with a header
+///   npy(features, labels, scale =, shift =)       two NumPy .npy files
+///   npz(path, x = "x", y = "y", scale =, shift =) one NumPy .npz archive
+/// Paths are as written; the `kiln` tool resolves relative ones against the
+/// model file's folder.
 struct DataSource {
-  std::string format; // "idx"
-  std::string images, labels;
+  std::string format; // "idx", "csv", "npy" or "npz"
+  std::string images; // idx: images; npy: features; csv, npz: the file
+  std::string labels; // idx, npy: the labels file; empty otherwise
+  std::string labelColumn;            // csv
+  std::string xKey = "x", yKey = "y"; // npz
   double scale = 1.0, shift = 0.0;
+};
+
+/// `normalize = "..."` in the `data` block: applied after scale and shift.
+enum class Normalization {
+  None,
+  /// Per feature: (v - mean) / std, both computed on the train set (a
+  /// feature with std 0 is only centred) and applied to train and test.
+  Standardize,
 };
 
 struct TrainingRecipe {
@@ -27,6 +44,7 @@ struct TrainingRecipe {
   int64_t epochs = 1;
   uint64_t seed = 0;
   std::optional<DataSource> train, test;
+  Normalization normalize = Normalization::None;
 };
 
 } // namespace kiln

@@ -292,28 +292,113 @@ LogicalResult RecipeReader::trainBlock(const ast::ConfigBlock *block) {
   return success();
 }
 
+/// A data source format: its positional file arguments and its keywords
+/// (`scale` and `shift` are common to all).
+struct DataFormat {
+  StringRef name;
+  llvm::SmallVector<StringRef> files; // what each positional argument is
+  llvm::SmallVector<StringRef> keywords;
+  StringRef example;
+};
+
+const DataFormat kDataFormats[] = {
+    {"idx",
+     {"images file", "labels file"},
+     {},
+     "idx(\"train-images.gz\", \"train-labels.gz\", scale = 1/255)"},
+    {"csv", {"CSV file"}, {"label"}, "csv(\"train.csv\", label = \"class\")"},
+    {"npy",
+     {"features file", "labels file"},
+     {},
+     "npy(\"x_train.npy\", \"y_train.npy\")"},
+    {"npz",
+     {"archive"},
+     {"x", "y"},
+     "npz(\"train.npz\", x = \"x\", y = \"y\")"},
+};
+
+/// "idx, csv, npy or npz".
+std::string dataFormatNames() {
+  std::string names;
+  for (auto [i, format] : llvm::enumerate(kDataFormats))
+    names += (i == 0 ? "" : i + 1 == std::size(kDataFormats) ? " or " : ", ") +
+             format.name.str();
+  return names;
+}
+
 FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
   auto *call = dyn_cast<ast::CallExpr>(&expr);
-  if (!call || call->callee != "idx")
+  if (!call)
     return error(expr.getLoc())
-           << "expected a data source such as idx(\"images.gz\", "
-              "\"labels.gz\", scale = 1/255)";
-  if (call->args.size() != 2)
-    return error(call->getLoc()) << "'idx' expects 2 positional arguments "
-                                    "(images file, labels file), got "
-                                 << call->args.size();
-  if (failed(checkKeywords(*call, {"scale", "shift"}, error)))
+           << "expected a data source: " << dataFormatNames()
+           << ", e.g. " << kDataFormats[0].example;
+  const DataFormat *format = nullptr;
+  for (const DataFormat &f : kDataFormats)
+    if (f.name == call->callee)
+      format = &f;
+  if (!format)
+    return error(call->getLoc())
+           << "unknown data format '" << call->callee << "' (expected "
+           << dataFormatNames() << ")";
+  if (call->args.size() != format->files.size()) {
+    auto diag = error(call->args.size() > format->files.size()
+                          ? call->args[format->files.size()]->getLoc()
+                          : call->getLoc())
+                << "'" << format->name << "' expects " << format->files.size()
+                << " positional argument"
+                << (format->files.size() == 1 ? "" : "s") << " (";
+    llvm::interleave(format->files, diag, ", ");
+    diag << "), got " << call->args.size() << "; e.g. " << format->example;
     return failure();
+  }
+  SmallVector<StringRef> allowed(format->keywords);
+  allowed.append({"scale", "shift"});
+  if (failed(checkKeywords(*call, allowed, error)))
+    return failure();
+
+  // A non-empty string: a path, a column name or an array key.
+  auto text = [&](const ast::Expr &value,
+                  StringRef what) -> FailureOr<std::string> {
+    if (!isa<ast::StringExpr>(value))
+      return error(value.getLoc()) << "expected " << what << " as a string";
+    auto result = evaluateString(value, error);
+    if (failed(result))
+      return failure();
+    if (result->empty())
+      return error(value.getLoc()) << what << " must not be empty";
+    return result;
+  };
   DataSource source;
-  source.format = "idx";
-  auto images = evaluateString(*call->args[0], error);
-  if (failed(images))
-    return failure();
-  auto labels = evaluateString(*call->args[1], error);
-  if (failed(labels))
-    return failure();
-  source.images = *images;
-  source.labels = *labels;
+  source.format = format->name.str();
+  SmallVector<std::string, 2> files;
+  for (auto [i, arg] : llvm::enumerate(call->args)) {
+    auto file = text(*arg, "the " + format->files[i].str() + "'s path");
+    if (failed(file))
+      return failure();
+    files.push_back(*file);
+  }
+  source.images = files[0];
+  if (files.size() > 1)
+    source.labels = files[1];
+
+  if (format->name == "csv") {
+    const ast::Expr *label = findKeyword(*call, "label");
+    if (!label)
+      return error(call->getLoc())
+             << "'csv' needs the name of its label column, e.g. "
+             << format->example;
+    auto column = text(*label, "the label column name");
+    if (failed(column))
+      return failure();
+    source.labelColumn = *column;
+  }
+  for (StringRef key : {"x", "y"})
+    if (const ast::Expr *value = findKeyword(*call, key)) {
+      auto name = text(*value, "the array name '" + key.str() + "'");
+      if (failed(name))
+        return failure();
+      (key == "x" ? source.xKey : source.yKey) = *name;
+    }
   for (StringRef key : {"scale", "shift"})
     if (const ast::Expr *value = findKeyword(*call, key)) {
       auto number = evaluateNumber(*value, error);
@@ -325,15 +410,35 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
 }
 
 LogicalResult RecipeReader::dataBlock(const ast::ConfigBlock &block) {
+  const ast::ConfigEntry *normalize = nullptr;
   for (const ast::ConfigEntry &entry : block.entries) {
+    if (entry.key == "normalize") {
+      auto kind = evaluateString(*entry.value, error);
+      if (failed(kind))
+        return failure();
+      if (*kind == "standardize")
+        recipe.normalize = Normalization::Standardize;
+      else if (*kind == "none")
+        recipe.normalize = Normalization::None;
+      else
+        return error(entry.value->getLoc())
+               << "unknown normalization '" << *kind
+               << "' (expected \"standardize\" or \"none\")";
+      normalize = &entry;
+      continue;
+    }
     if (entry.key != "train" && entry.key != "test")
       return error(entry.loc) << "unknown 'data' entry '" << entry.key
-                              << "' (expected train or test)";
+                              << "' (expected train, test or normalize)";
     auto source = dataSource(*entry.value);
     if (failed(source))
       return failure();
     (entry.key == "train" ? recipe.train : recipe.test) = *source;
   }
+  if (recipe.normalize != Normalization::None && !recipe.train)
+    return error(normalize->loc)
+           << "'normalize' needs a 'train' data set to compute its "
+              "statistics on";
   return success();
 }
 

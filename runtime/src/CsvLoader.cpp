@@ -64,16 +64,20 @@ kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
   }
   std::vector<std::string> header = splitRow(lines[0]);
   int64_t labelIndex = -1;
-  for (size_t i = 0; i < header.size(); ++i)
+  for (size_t i = 0; label_column && i < header.size(); ++i)
     if (header[i] == label_column)
       labelIndex = int64_t(i);
-  if (labelIndex < 0) {
+  if (label_column && labelIndex < 0) {
     setError(err, err_len, "%s: no column named '%s' in the header", path, label_column);
     return nullptr;
   }
   int64_t columns = int64_t(header.size());
-  std::unique_ptr<kiln_dataset> dataset(allocateDataset(
-      path, path, int64_t(lines.size()) - 1, columns - 1, err, err_len));
+  int64_t featureColumns = label_column ? columns - 1 : columns;
+  int64_t rows = int64_t(lines.size()) - 1;
+  std::unique_ptr<kiln_dataset> dataset(
+      label_column
+          ? allocateDataset(path, path, rows, featureColumns, err, err_len)
+          : allocateUnlabelledDataset(path, rows, featureColumns, err, err_len));
   if (!dataset)
     return nullptr;
   for (size_t row = 1; row < lines.size(); ++row) {
@@ -83,7 +87,7 @@ kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
                cells.size(), columns);
       return nullptr;
     }
-    float *features = dataset->features.get() + (row - 1) * size_t(columns - 1);
+    float *features = dataset->features.get() + (row - 1) * size_t(featureColumns);
     for (int64_t c = 0; c < columns; ++c) {
       const std::string &cell = cells[size_t(c)];
       char *end = nullptr;

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <new>
+#include <vector>
 
 using namespace kiln;
 
@@ -39,6 +41,18 @@ kiln_dataset *kiln::allocateDataset(const char *featuresSource,
   return dataset.release();
 }
 
+kiln_dataset *kiln::allocateUnlabelledDataset(const char *featuresSource,
+                                              int64_t size, int64_t exampleSize,
+                                              char *err, size_t errLen) {
+  kiln_dataset *dataset =
+      allocateDataset(featuresSource, featuresSource, size, exampleSize, err, errLen);
+  if (!dataset)
+    return nullptr;
+  std::fill_n(dataset->labels.get(), size, 0);
+  dataset->hasLabels = false;
+  return dataset;
+}
+
 kiln_dataset *kiln_dataset_create(const char *source, int64_t n, int64_t example_size,
                                   const float *features, const int32_t *labels,
                                   char *err, size_t err_len) {
@@ -68,6 +82,7 @@ kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *
   std::copy_n(dataset->features.get(), n * dataset->exampleSize,
               subset->features.get());
   std::copy_n(dataset->labels.get(), n, subset->labels.get());
+  subset->hasLabels = dataset->hasLabels;
   return subset;
 }
 
@@ -89,6 +104,11 @@ const int32_t *kiln_dataset_labels(const kiln_dataset *dataset) {
 
 int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
                               char *err, size_t err_len) {
+  if (!dataset->hasLabels) {
+    setError(err, err_len, "%s: the dataset has no labels",
+             dataset->featuresSource.c_str());
+    return -1;
+  }
   for (int64_t i = 0; i < dataset->size; ++i) {
     int32_t label = dataset->labels[i];
     if (label < 0 || label >= num_classes) {
@@ -98,6 +118,57 @@ int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
                dataset->labelsSource.c_str(), i, label, num_classes - 1, num_classes);
       return -1;
     }
+  }
+  return 0;
+}
+
+int kiln_dataset_has_labels(const kiln_dataset *dataset) {
+  return dataset->hasLabels ? 1 : 0;
+}
+
+int kiln_dataset_standardize(kiln_dataset *train, kiln_dataset *other, char *err,
+                             size_t err_len) {
+  int64_t n = train->size, width = train->exampleSize;
+  if (n == 0) {
+    setError(err, err_len, "%s: cannot standardize with an empty train set",
+             train->featuresSource.c_str());
+    return -1;
+  }
+  if (other && other->exampleSize != width) {
+    setError(err, err_len,
+             "%s: %" PRId64 " features per example, but the train set %s has %" PRId64,
+             other->featuresSource.c_str(), other->exampleSize,
+             train->featuresSource.c_str(), width);
+    return -1;
+  }
+  // Two passes in double: the mean, then the variance around it.
+  std::vector<double> mean(static_cast<size_t>(width), 0.0),
+      variance(static_cast<size_t>(width), 0.0);
+  const float *features = train->features.get();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j)
+      mean[size_t(j)] += features[i * width + j];
+  for (double &m : mean)
+    m /= double(n);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < width; ++j) {
+      double d = features[i * width + j] - mean[size_t(j)];
+      variance[size_t(j)] += d * d;
+    }
+  std::vector<double> scale(static_cast<size_t>(width));
+  for (int64_t j = 0; j < width; ++j) {
+    double deviation = std::sqrt(variance[size_t(j)] / double(n));
+    scale[size_t(j)] = deviation > 0 ? 1.0 / deviation : 1.0;
+  }
+  for (kiln_dataset *dataset : {train, other}) {
+    if (!dataset)
+      continue;
+    float *values = dataset->features.get();
+    for (int64_t i = 0; i < dataset->size; ++i)
+      for (int64_t j = 0; j < width; ++j) {
+        float &v = values[i * width + j];
+        v = float((v - mean[size_t(j)]) * scale[size_t(j)]);
+      }
   }
   return 0;
 }

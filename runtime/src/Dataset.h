@@ -15,6 +15,7 @@ struct kiln_dataset {
   kiln::MallocArray<int32_t> labels; // [size]
   std::string featuresSource;        // names the data in error messages
   std::string labelsSource;
+  bool hasLabels = true; // false: loaded to predict on, labels are all 0
 };
 
 namespace kiln {
@@ -24,6 +25,11 @@ namespace kiln {
 kiln_dataset *allocateDataset(const char *featuresSource, const char *labelsSource,
                               int64_t size, int64_t exampleSize, char *err,
                               size_t errLen);
+
+/// The same for examples without labels (labels zeroed, hasLabels false).
+kiln_dataset *allocateUnlabelledDataset(const char *featuresSource, int64_t size,
+                                        int64_t exampleSize, char *err,
+                                        size_t errLen);
 
 } // namespace kiln
 

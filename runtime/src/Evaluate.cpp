@@ -86,3 +86,35 @@ int kiln_evaluate(const kiln_model *model, const void *state,
     *accuracy = double(correct) / double(dataset->size);
   return 0;
 }
+
+int kiln_predict(const kiln_model *model, const void *state,
+                 const kiln_dataset *dataset, int64_t batch_size, float *outputs,
+                 char *err, size_t err_len) {
+  if (!model->predict) {
+    setError(err, err_len, "model '%s' has no predict function",
+             model->name ? model->name : "");
+    return -1;
+  }
+  if (batch_size <= 0) {
+    setError(err, err_len, "prediction batch size must be positive, got %" PRId64,
+             batch_size);
+    return -1;
+  }
+  if (dataset->size == 0) {
+    setError(err, err_len, "%s: no examples to predict on",
+             dataset->featuresSource.c_str());
+    return -1;
+  }
+  if (dataset->exampleSize != model->input_size) {
+    setError(err, err_len, "%s: %" PRId64 " floats per example, model '%s' expects %" PRId64,
+             dataset->featuresSource.c_str(), dataset->exampleSize,
+             model->name ? model->name : "", model->input_size);
+    return -1;
+  }
+  for (int64_t first = 0; first < dataset->size; first += batch_size) {
+    int64_t rows = std::min(batch_size, dataset->size - first);
+    model->predict(state, dataset->features.get() + first * dataset->exampleSize,
+                   rows, outputs + first * model->output_size);
+  }
+  return 0;
+}

@@ -19,6 +19,8 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <optional>
 
 using namespace kiln;
 
@@ -145,16 +147,20 @@ kiln_dataset *kiln_dataset_load_idx(const char *images_path, const char *labels_
                                     float scale, float shift, char *err,
                                     size_t err_len) {
   IdxReader images(images_path, err, err_len);
-  IdxReader labels(labels_path, err, err_len);
   uint32_t imageDims[3] = {}, labelDims[1] = {};
+  if (!images.open() || !images.readHeader(kImagesMagic, "image", imageDims))
+    return nullptr;
   // Check both headers before the long read so a wrong pairing fails fast.
-  if (!images.open() || !images.readHeader(kImagesMagic, "image", imageDims) ||
-      !labels.open() || !labels.readHeader(kLabelsMagic, "label", labelDims))
-    return nullptr;
-  if (imageDims[0] != labelDims[0]) {
-    labels.fail("has %" PRIu32 " labels but %s has %" PRIu32 " images", labelDims[0],
-                images_path, imageDims[0]);
-    return nullptr;
+  std::optional<IdxReader> labels;
+  if (labels_path) {
+    labels.emplace(labels_path, err, err_len);
+    if (!labels->open() || !labels->readHeader(kLabelsMagic, "label", labelDims))
+      return nullptr;
+    if (imageDims[0] != labelDims[0]) {
+      labels->fail("has %" PRIu32 " labels but %s has %" PRIu32 " images",
+                   labelDims[0], images_path, imageDims[0]);
+      return nullptr;
+    }
   }
   int64_t count = imageDims[0];
   uint64_t pixelsPerImage = uint64_t(imageDims[1]) * imageDims[2];
@@ -163,19 +169,24 @@ kiln_dataset *kiln_dataset_load_idx(const char *images_path, const char *labels_
                 imageDims[2]);
     return nullptr;
   }
-  std::unique_ptr<kiln_dataset> dataset(allocateDataset(
-      images_path, labels_path, count, int64_t(pixelsPerImage), err, err_len));
+  std::unique_ptr<kiln_dataset> dataset(
+      labels_path ? allocateDataset(images_path, labels_path, count,
+                                    int64_t(pixelsPerImage), err, err_len)
+                  : allocateUnlabelledDataset(images_path, count,
+                                              int64_t(pixelsPerImage), err, err_len));
   if (!dataset)
     return nullptr;
 
   // Labels and pixels are unsigned bytes; both go through a byte buffer that
   // is widened in place (labels) or chunk by chunk (pixels, to avoid holding
   // a second full-size copy).
-  auto *labelBytes = reinterpret_cast<unsigned char *>(dataset->labels.get());
-  if (!labels.readExactly(labelBytes, count, "label data", 0, count))
-    return nullptr;
-  for (int64_t i = count - 1; i >= 0; --i)
-    dataset->labels[i] = labelBytes[i];
+  if (labels) {
+    auto *labelBytes = reinterpret_cast<unsigned char *>(dataset->labels.get());
+    if (!labels->readExactly(labelBytes, count, "label data", 0, count))
+      return nullptr;
+    for (int64_t i = count - 1; i >= 0; --i)
+      dataset->labels[i] = labelBytes[i];
+  }
 
   int64_t totalPixels = count * int64_t(pixelsPerImage);
   unsigned char chunk[1 << 16];

@@ -16,9 +16,10 @@ using namespace kiln;
 
 namespace {
 
-/// Checks that the arrays pair up as features and labels and copies them.
+/// Checks that the arrays pair up as features and labels (null: none) and
+/// copies them.
 kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresSource,
-                          const NpyArray &labels, const std::string &labelsSource,
+                          const NpyArray *labels, const std::string &labelsSource,
                           float scale, float shift, char *err, size_t errLen) {
   if (features.dtype != KILN_DTYPE_F32 && features.dtype != KILN_DTYPE_I32 &&
       features.dtype != KILN_DTYPE_U8) {
@@ -26,31 +27,35 @@ kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresS
              featuresSource.c_str());
     return nullptr;
   }
-  if (labels.dtype != KILN_DTYPE_I32 && labels.dtype != KILN_DTYPE_I64 &&
-      labels.dtype != KILN_DTYPE_U8) {
-    setError(err, errLen, "%s: labels must be int32, int64 or uint8 class indices",
-             labelsSource.c_str());
-    return nullptr;
-  }
   if (features.shape.empty() || features.shape[0] == 0) {
     setError(err, errLen, "%s: features need a leading example dimension",
              featuresSource.c_str());
     return nullptr;
   }
-  bool labelsAreColumn = labels.shape.size() == 1 ||
-                         (labels.shape.size() == 2 && labels.shape[1] == 1);
-  if (!labelsAreColumn || labels.shape[0] != features.shape[0]) {
-    setError(err, errLen, "%s: %zu-d labels of %" PRId64 " rows for %" PRId64
-             " examples; expected shape (%" PRId64 ",)",
-             labelsSource.c_str(), labels.shape.size(),
-             labels.shape.empty() ? 0 : labels.shape[0], features.shape[0],
-             features.shape[0]);
-    return nullptr;
+  if (labels) {
+    if (labels->dtype != KILN_DTYPE_I32 && labels->dtype != KILN_DTYPE_I64 &&
+        labels->dtype != KILN_DTYPE_U8) {
+      setError(err, errLen, "%s: labels must be int32, int64 or uint8 class indices",
+               labelsSource.c_str());
+      return nullptr;
+    }
+    bool labelsAreColumn = labels->shape.size() == 1 ||
+                           (labels->shape.size() == 2 && labels->shape[1] == 1);
+    if (!labelsAreColumn || labels->shape[0] != features.shape[0]) {
+      setError(err, errLen, "%s: %zu-d labels of %" PRId64 " rows for %" PRId64
+               " examples; expected shape (%" PRId64 ",)",
+               labelsSource.c_str(), labels->shape.size(),
+               labels->shape.empty() ? 0 : labels->shape[0], features.shape[0],
+               features.shape[0]);
+      return nullptr;
+    }
   }
   int64_t n = features.shape[0];
   std::unique_ptr<kiln_dataset> dataset(
-      allocateDataset(featuresSource.c_str(), labelsSource.c_str(), n,
-                      features.count() / n, err, errLen));
+      labels ? allocateDataset(featuresSource.c_str(), labelsSource.c_str(), n,
+                               features.count() / n, err, errLen)
+             : allocateUnlabelledDataset(featuresSource.c_str(), n,
+                                         features.count() / n, err, errLen));
   if (!dataset)
     return nullptr;
   for (int64_t i = 0, e = features.count(); i < e; ++i) {
@@ -63,8 +68,8 @@ kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresS
     }
     dataset->features[i] = float(value) * scale + shift;
   }
-  for (int64_t i = 0; i < n; ++i) {
-    double label = labels.at(i);
+  for (int64_t i = 0; labels && i < n; ++i) {
+    double label = labels->at(i);
     if (label < 0 || label > INT32_MAX) {
       setError(err, errLen, "%s: label at index %" PRId64 " is %g, not a class index",
                labelsSource.c_str(), i, label);
@@ -83,12 +88,13 @@ kiln_dataset *kiln_dataset_load_npy(const char *features_path, const char *label
   std::vector<unsigned char> featureBytes, labelBytes;
   NpyArray features, labels;
   if (!readWholeFile(features_path, featureBytes, err, err_len) ||
-      !parseNpy(featureBytes, features_path, features, err, err_len) ||
-      !readWholeFile(labels_path, labelBytes, err, err_len) ||
-      !parseNpy(labelBytes, labels_path, labels, err, err_len))
+      !parseNpy(featureBytes, features_path, features, err, err_len))
     return nullptr;
-  return makeDataset(features, features_path, labels, labels_path, scale, shift, err,
-                     err_len);
+  if (labels_path && (!readWholeFile(labels_path, labelBytes, err, err_len) ||
+                      !parseNpy(labelBytes, labels_path, labels, err, err_len)))
+    return nullptr;
+  return makeDataset(features, features_path, labels_path ? &labels : nullptr,
+                     labels_path ? labels_path : "", scale, shift, err, err_len);
 }
 
 kiln_dataset *kiln_dataset_load_npz(const char *path, const char *features_key,
@@ -96,16 +102,19 @@ kiln_dataset *kiln_dataset_load_npz(const char *path, const char *features_key,
                                     char *err, size_t err_len) {
   std::vector<unsigned char> archive, featureBytes, labelBytes;
   std::string featuresSource = std::string(path) + ":" + features_key;
-  std::string labelsSource = std::string(path) + ":" + labels_key;
+  std::string labelsSource =
+      labels_key ? std::string(path) + ":" + labels_key : std::string();
   NpyArray features, labels;
   if (!readWholeFile(path, archive, err, err_len) ||
       !readZipMember(archive, std::string(features_key) + ".npy", path, featureBytes,
                      err, err_len) ||
-      !readZipMember(archive, std::string(labels_key) + ".npy", path, labelBytes, err,
-                     err_len) ||
-      !parseNpy(featureBytes, featuresSource, features, err, err_len) ||
-      !parseNpy(labelBytes, labelsSource, labels, err, err_len))
+      !parseNpy(featureBytes, featuresSource, features, err, err_len))
     return nullptr;
-  return makeDataset(features, featuresSource, labels, labelsSource, scale, shift, err,
-                     err_len);
+  if (labels_key &&
+      (!readZipMember(archive, std::string(labels_key) + ".npy", path, labelBytes,
+                      err, err_len) ||
+       !parseNpy(labelBytes, labelsSource, labels, err, err_len)))
+    return nullptr;
+  return makeDataset(features, featuresSource, labels_key ? &labels : nullptr,
+                     labelsSource, scale, shift, err, err_len);
 }

@@ -1,4 +1,4 @@
-//===- NpzExport.cpp - a checkpoint's tensors as a NumPy .npz archive -----===//
+//===- NpzExport.cpp - NumPy files: checkpoint tensors (.npz), arrays (.npy) -===//
 //
 // An .npz is a zip archive of .npy files. Entries are stored uncompressed
 // (method 0), as numpy.savez writes them, with zlib's CRC-32; the archive is
@@ -11,6 +11,8 @@
 #include "NpyFormat.h"
 
 #include "kiln/checkpoint.h"
+#include "kiln/dataset.h"
+#include "kiln/model.h"
 
 #include <zlib.h>
 
@@ -91,4 +93,19 @@ int kiln_checkpoint_export_npz(const kiln_checkpoint *checkpoint, const char *pa
   put<uint32_t>(archive, directoryOffset);
   put<uint16_t>(archive, 0); // comment length
   return writeFileAtomically(path, archive.data(), archive.size(), err, err_len) ? 0 : -1;
+}
+
+int kiln_write_npy_f32(const char *path, const float *data, int32_t rank,
+                       const int64_t *shape, char *err, size_t err_len) {
+  size_t count = 1;
+  for (int32_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0) {
+      setError(err, err_len, "%s: negative dimension in the array shape", path);
+      return -1;
+    }
+    count *= size_t(shape[i]);
+  }
+  std::string file = npyHeader(KILN_DTYPE_F32, rank, shape);
+  file.append(reinterpret_cast<const char *>(data), count * sizeof(float));
+  return writeFileAtomically(path, file.data(), file.size(), err, err_len) ? 0 : -1;
 }

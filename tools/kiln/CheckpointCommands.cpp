@@ -10,6 +10,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -130,23 +131,27 @@ int runEval(const EvalRequest &request) {
       restoreState(*built, request.checkpointPath), kiln_state_free);
   if (!state)
     return 1;
-  Expected<DatasetPtr> test = loadDataset(*recipe.test, built->baseDir,
-                                          request.testLimit, model.output_size);
-  if (!test)
-    return fail(test.takeError());
+  DataRequest dataRequest;
+  dataRequest.test = true;
+  dataRequest.testLimit = request.testLimit;
+  Expected<RecipeData> data = loadRecipeData(recipe, built->baseDir, dataRequest,
+                                             model.output_size);
+  if (!data)
+    return fail(data.takeError());
+  DatasetPtr test = std::move(data->test);
 
   int64_t classes = model.output_size;
   std::vector<int64_t> confusion(size_t(classes * classes));
   double loss, accuracy;
   char err[512] = "";
-  if (kiln_evaluate(&model, state.get(), test->get(),
+  if (kiln_evaluate(&model, state.get(), test.get(),
                     request.batchSize ? request.batchSize : recipe.batchSize,
                     &loss, &accuracy, confusion.data(), err, sizeof(err)) != 0)
     return fail(err);
 
   raw_ostream &os = outs();
   os << format("examples %lld  loss %.4f  accuracy %.4f\n",
-               (long long)kiln_dataset_size(test->get()), loss, accuracy);
+               (long long)kiln_dataset_size(test.get()), loss, accuracy);
   os << "confusion matrix (rows: label, columns: predicted)\n      ";
   for (int64_t c = 0; c < classes; ++c)
     os << format(" %6lld", (long long)c);
@@ -157,6 +162,60 @@ int runEval(const EvalRequest &request) {
       os << format(" %6lld", (long long)confusion[size_t(label * classes + c)]);
     os << '\n';
   }
+  return 0;
+}
+
+int runPredict(const PredictRequest &request) {
+  std::unique_ptr<BuiltModel> built = buildModel(request.build);
+  if (!built)
+    return 1;
+  const TrainingRecipe &recipe = built->info->recipe;
+  const kiln_model &model = built->model();
+  std::unique_ptr<void, void (*)(void *)> state(
+      restoreState(*built, request.checkpointPath), kiln_state_free);
+  if (!state)
+    return 1;
+  Expected<DatasetPtr> input = loadInput(request.input, recipe, built->baseDir);
+  if (!input)
+    return fail(input.takeError());
+  const kiln_dataset *examples = input->get();
+  int64_t count = kiln_dataset_size(examples), classes = model.output_size;
+  char err[512] = "";
+  bool labelled = kiln_dataset_has_labels(examples);
+  if (labelled &&
+      kiln_dataset_check_labels(examples, classes, err, sizeof(err)) != 0)
+    return fail(err);
+
+  std::vector<float> outputs(size_t(count * classes));
+  if (kiln_predict(&model, state.get(), examples,
+                   request.batchSize ? request.batchSize : recipe.batchSize,
+                   outputs.data(), err, sizeof(err)) != 0)
+    return fail(err);
+
+  raw_ostream &os = outs();
+  if (!request.outputPath.empty()) {
+    int64_t shape[2] = {count, classes};
+    if (kiln_write_npy_f32(request.outputPath.c_str(), outputs.data(), 2, shape,
+                           err, sizeof(err)) != 0)
+      return fail(err);
+    os << format("wrote %lld x %lld outputs to ", (long long)count,
+                 (long long)classes)
+       << request.outputPath << '\n';
+  }
+  // The argmax of each row, as kiln_evaluate counts it.
+  const int32_t *labels = kiln_dataset_labels(examples);
+  int64_t correct = 0;
+  for (int64_t row = 0; row < count; ++row) {
+    const float *scores = outputs.data() + row * classes;
+    int64_t predicted = std::max_element(scores, scores + classes) - scores;
+    correct += labelled && predicted == labels[row];
+    if (request.outputPath.empty())
+      os << predicted << '\n';
+  }
+  if (labelled)
+    errs() << format("accuracy %.4f (%lld of %lld examples)\n",
+                     double(correct) / double(count), (long long)correct,
+                     (long long)count);
   return 0;
 }
 

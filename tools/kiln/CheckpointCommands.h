@@ -9,6 +9,7 @@
 #ifndef KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H
 #define KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H
 
+#include "Datasets.h"
 #include "ModelBuild.h"
 
 #include <cstdint>
@@ -27,6 +28,18 @@ struct EvalRequest {
   int64_t batchSize = 0; // 0: the recipe's
 };
 int runEval(const EvalRequest &request);
+
+struct PredictRequest {
+  BuildRequest build;
+  std::string checkpointPath;
+  InputRequest input;
+  std::string outputPath; // empty: print the argmax class of each example
+  int64_t batchSize = 0;  // 0: the recipe's
+};
+/// Prints one predicted class per line on stdout (or writes all outputs as
+/// an [n, classes] float32 .npy), and the accuracy on stderr when the input
+/// has labels.
+int runPredict(const PredictRequest &request);
 
 } // namespace kiln::cli
 

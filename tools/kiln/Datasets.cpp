@@ -2,16 +2,18 @@
 
 #include "Datasets.h"
 
-#include "Driver/Compiler.h"
+#include "Frontend/Recipe.h"
 
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 using namespace llvm;
 
 namespace kiln::cli {
 
-static std::string resolve(StringRef path, StringRef baseDir) {
+std::string resolvePath(StringRef path, StringRef baseDir) {
   if (path.empty() || sys::path::is_absolute(path) || baseDir.empty())
     return path.str();
   SmallString<256> result(baseDir);
@@ -23,24 +25,65 @@ static Error runtimeError(const char *message) {
   return createStringError(inconvertibleErrorCode(), "%s", message);
 }
 
-Expected<DatasetPtr> loadDataset(const DataSource &source, StringRef baseDir,
-                                 std::optional<int64_t> limit,
-                                 int64_t numClasses) {
-  if (source.format != "idx")
-    return createStringError(inconvertibleErrorCode(),
-                             "unsupported data format '%s' (kiln train reads "
-                             "'idx')",
-                             source.format.c_str());
-
+/// One source through the runtime loader of its format. `source.images` is
+/// the features file; empty label fields load the examples without labels.
+static Expected<DatasetPtr> loadSource(const DataSource &source,
+                                       StringRef baseDir) {
   char err[512] = "";
-  std::string images = resolve(source.images, baseDir);
-  std::string labels = resolve(source.labels, baseDir);
-  DatasetPtr dataset(kiln_dataset_load_idx(
-      images.c_str(), labels.c_str(), static_cast<float>(source.scale),
-      static_cast<float>(source.shift), err, sizeof(err)));
+  std::string features = resolvePath(source.images, baseDir);
+  std::string labels = resolvePath(source.labels, baseDir);
+  const char *labelsPath = labels.empty() ? nullptr : labels.c_str();
+  float scale = static_cast<float>(source.scale);
+  float shift = static_cast<float>(source.shift);
+  DatasetPtr dataset;
+  if (source.format == "idx")
+    dataset.reset(kiln_dataset_load_idx(features.c_str(), labelsPath, scale,
+                                        shift, err, sizeof(err)));
+  else if (source.format == "npy")
+    dataset.reset(kiln_dataset_load_npy(features.c_str(), labelsPath, scale,
+                                        shift, err, sizeof(err)));
+  else if (source.format == "csv")
+    dataset.reset(kiln_dataset_load_csv(
+        features.c_str(),
+        source.labelColumn.empty() ? nullptr : source.labelColumn.c_str(),
+        scale, shift, err, sizeof(err)));
+  else if (source.format == "npz")
+    dataset.reset(kiln_dataset_load_npz(
+        features.c_str(), source.xKey.c_str(),
+        source.yKey.empty() ? nullptr : source.yKey.c_str(), scale, shift, err,
+        sizeof(err)));
+  else
+    return createStringError(inconvertibleErrorCode(),
+                             "unsupported data format '%s' (expected idx, csv, "
+                             "npy or npz)",
+                             source.format.c_str());
   if (!dataset)
     return runtimeError(err);
+  return std::move(dataset);
+}
 
+/// Standardizes `target` with the statistics of the whole train set, which
+/// is loaded for the purpose unless `train` is it.
+static Error standardize(const TrainingRecipe &recipe, StringRef baseDir,
+                         kiln_dataset *train, kiln_dataset *target) {
+  DatasetPtr loaded;
+  if (!train) {
+    Expected<DatasetPtr> full = loadSource(*recipe.train, baseDir);
+    if (!full)
+      return full.takeError();
+    loaded = std::move(*full);
+    train = loaded.get();
+  }
+  char err[512] = "";
+  if (kiln_dataset_standardize(train, target, err, sizeof(err)) != 0)
+    return runtimeError(err);
+  return Error::success();
+}
+
+/// The first `limit` examples, with every label a class of the model.
+static Error finish(DatasetPtr &dataset, std::optional<int64_t> limit,
+                    int64_t numClasses) {
+  char err[512] = "";
   if (limit) {
     dataset.reset(kiln_dataset_subset(dataset.get(), *limit, err, sizeof(err)));
     if (!dataset)
@@ -48,7 +91,108 @@ Expected<DatasetPtr> loadDataset(const DataSource &source, StringRef baseDir,
   }
   if (kiln_dataset_check_labels(dataset.get(), numClasses, err, sizeof(err)))
     return runtimeError(err);
-  return std::move(dataset);
+  return Error::success();
+}
+
+Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
+                                    StringRef baseDir,
+                                    const DataRequest &request,
+                                    int64_t numClasses) {
+  RecipeData data;
+  for (bool isTrain : {true, false}) {
+    if (!(isTrain ? request.train : request.test))
+      continue;
+    const std::optional<DataSource> &source = isTrain ? recipe.train : recipe.test;
+    if (!source)
+      return createStringError(inconvertibleErrorCode(),
+                               "the model has no 'data { %s = ... }' entry",
+                               isTrain ? "train" : "test");
+    Expected<DatasetPtr> loaded = loadSource(*source, baseDir);
+    if (!loaded)
+      return loaded.takeError();
+    (isTrain ? data.train : data.test) = std::move(*loaded);
+  }
+  if (recipe.normalize == Normalization::Standardize) {
+    if (data.train) {
+      if (Error error = standardize(recipe, baseDir, data.train.get(),
+                                    data.test.get()))
+        return std::move(error);
+    } else if (data.test) {
+      if (Error error = standardize(recipe, baseDir, nullptr, data.test.get()))
+        return std::move(error);
+    }
+  }
+  if (data.train)
+    if (Error error = finish(data.train, request.trainLimit, numClasses))
+      return std::move(error);
+  if (data.test)
+    if (Error error = finish(data.test, request.testLimit, numClasses))
+      return std::move(error);
+  return std::move(data);
+}
+
+/// "csv" for data.csv, "npy" for x.npy, "npz" for d.npz, else "idx"
+/// (t10k-images-idx3-ubyte, images.gz).
+static std::string formatOf(StringRef path) {
+  StringRef extension = sys::path::extension(path).ltrim('.');
+  for (StringRef format : {"csv", "npy", "npz"})
+    if (extension.equals_insensitive(format))
+      return format.str();
+  return "idx";
+}
+
+/// Whether the header row of a CSV file names `column`.
+static bool csvHasColumn(StringRef path, StringRef column) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
+  if (!file)
+    return false; // the loader reports why
+  StringRef header = (*file)->getBuffer().split('\n').first.rtrim("\r");
+  SmallVector<StringRef> cells;
+  header.split(cells, ',');
+  return llvm::any_of(cells, [&](StringRef cell) {
+    return cell.trim(" \t") == column;
+  });
+}
+
+Expected<DatasetPtr> loadInput(const InputRequest &request,
+                               const TrainingRecipe &recipe, StringRef baseDir) {
+  DataSource source;
+  source.format = request.format.empty() ? formatOf(request.path) : request.format;
+  source.images = request.path;
+  source.yKey.clear();
+  const DataSource *train = recipe.train ? &*recipe.train : nullptr;
+  if (train) {
+    source.scale = train->scale;
+    source.shift = train->shift;
+  }
+  source.scale = request.scale.value_or(source.scale);
+  source.shift = request.shift.value_or(source.shift);
+  if (!request.labels.empty()) {
+    if (source.format != "idx" && source.format != "npy")
+      return createStringError(inconvertibleErrorCode(),
+                               "--labels is for idx and npy input; a CSV file "
+                               "names its label column with --label-column");
+    source.labels = request.labels;
+  }
+  if (source.format == "csv") {
+    source.labelColumn = request.labelColumn;
+    if (source.labelColumn.empty() && train && train->format == "csv" &&
+        csvHasColumn(request.path, train->labelColumn))
+      source.labelColumn = train->labelColumn;
+  } else if (!request.labelColumn.empty()) {
+    return createStringError(inconvertibleErrorCode(),
+                             "--label-column is for CSV input");
+  }
+  if (source.format == "npz" && train && train->format == "npz")
+    source.xKey = train->xKey;
+
+  Expected<DatasetPtr> input = loadSource(source, /*baseDir=*/"");
+  if (!input)
+    return input.takeError();
+  if (recipe.normalize == Normalization::Standardize)
+    if (Error error = standardize(recipe, baseDir, nullptr, input->get()))
+      return std::move(error);
+  return input;
 }
 
 } // namespace kiln::cli

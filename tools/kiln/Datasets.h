@@ -1,4 +1,12 @@
 //===- Datasets.h - Load the data sets a training recipe names -----------===//
+//
+// Every format of the `data` block (idx, csv, npy, npz) goes through the
+// runtime's loaders; relative paths are resolved against the model file's
+// folder. Normalization (`normalize = "standardize"`) takes its statistics
+// from the whole train set, whichever command asks, so that train, eval and
+// predict see the same inputs.
+//
+//===----------------------------------------------------------------------===//
 #ifndef KILN_TOOLS_KILN_DATASETS_H
 #define KILN_TOOLS_KILN_DATASETS_H
 
@@ -10,9 +18,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace kiln {
 struct DataSource;
+struct TrainingRecipe;
 } // namespace kiln
 
 namespace kiln::cli {
@@ -22,13 +32,43 @@ struct DatasetDeleter {
 };
 using DatasetPtr = std::unique_ptr<kiln_dataset, DatasetDeleter>;
 
-/// Loads `source` with libkilnrt, keeps its first `limit` examples when
-/// given, and checks that every label is a class in [0, numClasses).
-/// Relative paths are resolved against `baseDir` (the model file's folder).
-llvm::Expected<DatasetPtr> loadDataset(const DataSource &source,
-                                       llvm::StringRef baseDir,
-                                       std::optional<int64_t> limit,
-                                       int64_t numClasses);
+/// `path` if it is absolute, else `baseDir`/`path`.
+std::string resolvePath(llvm::StringRef path, llvm::StringRef baseDir);
+
+/// Which of the recipe's data sets a command needs, and how much of each.
+struct DataRequest {
+  bool train = false, test = false;
+  std::optional<int64_t> trainLimit, testLimit;
+};
+
+struct RecipeData {
+  DatasetPtr train, test; // null when not requested
+};
+
+/// Loads the requested data sets of `recipe` (each must be present),
+/// normalizes them as the recipe says, keeps the first `limit` examples of
+/// each and checks that every label is a class in [0, numClasses).
+llvm::Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
+                                          llvm::StringRef baseDir,
+                                          const DataRequest &request,
+                                          int64_t numClasses);
+
+/// Examples to predict on, from a file given on the command line.
+struct InputRequest {
+  std::string path;
+  std::string format;      // idx, csv, npy or npz; empty: from the extension
+  std::string labels;      // idx, npy: a labels file (optional)
+  std::string labelColumn; // csv: the label column (optional)
+  std::optional<double> scale, shift; // default: the recipe's train data's
+};
+
+/// Loads `request.path` (relative to the current directory) preprocessed as
+/// the recipe's train data: the same scale, shift and normalization. For
+/// CSV without an explicit label column, the train data's label column is
+/// used when the file has one; npz reads the train data's array names.
+llvm::Expected<DatasetPtr> loadInput(const InputRequest &request,
+                                     const TrainingRecipe &recipe,
+                                     llvm::StringRef baseDir);
 
 } // namespace kiln::cli
 

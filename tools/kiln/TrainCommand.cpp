@@ -86,18 +86,16 @@ int runTrain(const TrainRequest &request) {
       return 1;
   }
 
-  Expected<DatasetPtr> train = loadDataset(
-      *recipe.train, built->baseDir, request.trainLimit, model.output_size);
-  if (!train)
-    return fail(train.takeError());
-  DatasetPtr test;
-  if (recipe.test) {
-    Expected<DatasetPtr> loadedTest = loadDataset(
-        *recipe.test, built->baseDir, request.testLimit, model.output_size);
-    if (!loadedTest)
-      return fail(loadedTest.takeError());
-    test = std::move(*loadedTest);
-  }
+  DataRequest dataRequest;
+  dataRequest.train = true;
+  dataRequest.test = recipe.test.has_value();
+  dataRequest.trainLimit = request.trainLimit;
+  dataRequest.testLimit = request.testLimit;
+  Expected<RecipeData> data = loadRecipeData(recipe, built->baseDir, dataRequest,
+                                             model.output_size);
+  if (!data)
+    return fail(data.takeError());
+  DatasetPtr train = std::move(data->train), test = std::move(data->test);
 
   kiln_train_options options;
   kiln_train_options_init(&options);
@@ -126,7 +124,7 @@ int runTrain(const TrainRequest &request) {
 
   ReportHolder holder;
   char err[512] = "";
-  if (kiln_train(&model, &options, train->get(), test.get(), &holder.report,
+  if (kiln_train(&model, &options, train.get(), test.get(), &holder.report,
                  err, sizeof(err)) != 0)
     return fail(err);
 

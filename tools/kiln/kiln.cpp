@@ -10,6 +10,10 @@
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
 //             [--batch-size N]
+//   kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE
+//                [--output OUT.npy] [--labels FILE | --label-column NAME]
+//                [--format idx|csv|npy|npz] [--scale S] [--shift T]
+//                [--batch-size N]
 //   kiln inspect FILE.ckpt
 //   kiln export FILE.ckpt --npz OUT.npz
 //
@@ -39,6 +43,9 @@ static cl::SubCommand
 static cl::SubCommand
     evalCommand("eval", "Evaluate a checkpoint on the model's test data: "
                         "loss, accuracy and confusion matrix");
+static cl::SubCommand predictCommand(
+    "predict", "Run a checkpoint on examples from a file: the predicted class "
+               "of each, or all outputs as .npy");
 static cl::SubCommand inspectCommand("inspect",
                                      "Verify a checkpoint and print what it holds");
 static cl::SubCommand
@@ -47,6 +54,7 @@ static cl::SubCommand
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::desc("<model.kiln>"),
                                       cl::sub(trainCommand), cl::sub(evalCommand),
+                                      cl::sub(predictCommand),
                                       cl::cat(trainCategory));
 static cl::opt<std::string>
     checkpointFile(cl::Positional, cl::Required, cl::desc("<checkpoint.ckpt>"),
@@ -56,7 +64,38 @@ static cl::opt<std::string>
     checkpointFlag("checkpoint", cl::Required,
                    cl::desc("The checkpoint whose parameters to use"),
                    cl::value_desc("FILE.ckpt"), cl::sub(evalCommand),
-                   cl::cat(trainCategory));
+                   cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<std::string> inputPath(
+    "input", cl::Required,
+    cl::desc("Examples to predict on: IDX images, .npy features, .csv or .npz; "
+             "preprocessed like the recipe's train data"),
+    cl::value_desc("FILE"), cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<std::string> outputPath(
+    "output",
+    cl::desc("Write the model's outputs as a float32 [n, classes] .npy instead "
+             "of printing the predicted classes"),
+    cl::value_desc("OUT.npy"), cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<std::string> inputFormat(
+    "format", cl::desc("Format of --input (default: from its extension; idx "
+                       "for any other)"),
+    cl::value_desc("idx|csv|npy|npz"), cl::sub(predictCommand),
+    cl::cat(trainCategory));
+static cl::opt<std::string> labelsPath(
+    "labels",
+    cl::desc("Labels of the --input examples (IDX or .npy): also print the "
+             "accuracy"),
+    cl::value_desc("FILE"), cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<std::string> labelColumn(
+    "label-column",
+    cl::desc("The label column of a CSV --input (default: the train data's "
+             "label column, if the file has it)"),
+    cl::value_desc("NAME"), cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<double> inputScale(
+    "scale", cl::desc("Multiply input values by S (default: the recipe's)"),
+    cl::value_desc("S"), cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::opt<double> inputShift(
+    "shift", cl::desc("Then add T (default: the recipe's)"), cl::value_desc("T"),
+    cl::sub(predictCommand), cl::cat(trainCategory));
 static cl::opt<std::string> npzPath("npz", cl::Required,
                                     cl::desc("The .npz archive to write"),
                                     cl::value_desc("OUT.npz"),
@@ -68,7 +107,7 @@ static cl::opt<long long> epochs("epochs",
 static cl::opt<long long>
     batchSize("batch-size", cl::desc("Examples per step (default: recipe)"),
               cl::value_desc("N"), cl::sub(trainCommand), cl::sub(evalCommand),
-              cl::cat(trainCategory));
+              cl::sub(predictCommand), cl::cat(trainCategory));
 static cl::opt<unsigned long long>
     seed("seed",
          cl::desc("Seed of the initial parameters and batch order "
@@ -91,12 +130,13 @@ static cl::opt<std::string>
             cl::desc("Build the model in DIR and keep it (default: a temporary "
                      "directory, removed at exit)"),
             cl::value_desc("DIR"), cl::sub(trainCommand), cl::sub(evalCommand),
-            cl::cat(trainCategory));
+            cl::sub(predictCommand), cl::cat(trainCategory));
 static cl::opt<bool>
     keepWorkDir("keep-work-dir",
                 cl::desc("Keep the temporary work directory (model.o, "
                          "model.so, model.h) and print its path"),
                 cl::sub(trainCommand), cl::sub(evalCommand),
+                cl::sub(predictCommand),
                 cl::cat(trainCategory));
 
 static cl::opt<kiln_progress_style> progressStyle(
@@ -158,6 +198,8 @@ static int usageError() {
   errs() << "usage: kiln train MODEL.kiln [options]   (kiln --help, kiln train "
             "--help)\n"
             "       kiln eval MODEL.kiln --checkpoint FILE.ckpt [options]\n"
+            "       kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE "
+            "[options]\n"
             "       kiln inspect FILE.ckpt\n"
             "       kiln export FILE.ckpt --npz OUT.npz\n";
   return usageExitCode;
@@ -166,7 +208,8 @@ static int usageError() {
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   for (cl::SubCommand *command :
-       {&trainCommand, &evalCommand, &inspectCommand, &exportCommand})
+       {&trainCommand, &evalCommand, &predictCommand, &inspectCommand,
+        &exportCommand})
     cl::HideUnrelatedOptions(trainCategory, *command);
   cl::HideUnrelatedOptions(trainCategory);
   if (!cl::ParseCommandLineOptions(
@@ -174,6 +217,7 @@ int main(int argc, char **argv) {
           "Kiln: train neural networks compiled ahead of time\n\n"
           "  kiln train MODEL.kiln [options]\n"
           "  kiln eval MODEL.kiln --checkpoint FILE.ckpt\n"
+          "  kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE\n"
           "  kiln inspect FILE.ckpt\n"
           "  kiln export FILE.ckpt --npz OUT.npz\n",
           &errs()))
@@ -193,6 +237,32 @@ int main(int argc, char **argv) {
     request.batchSize = batchValue.value_or(0);
     request.testLimit = testValue;
     return kiln::cli::runEval(request);
+  }
+  if (predictCommand) {
+    kiln::cli::PredictRequest request;
+    request.build = {modelPath, workDir, keepWorkDir};
+    request.checkpointPath = checkpointFlag;
+    std::optional<long long> batchValue;
+    if (!positive(batchSize, batchValue))
+      return usageError();
+    request.batchSize = batchValue.value_or(0);
+    if (!inputFormat.empty() && inputFormat != "idx" && inputFormat != "csv" &&
+        inputFormat != "npy" && inputFormat != "npz") {
+      WithColor::error(errs(), "kiln")
+          << "--format must be idx, csv, npy or npz, not '" << inputFormat
+          << "'\n";
+      return usageError();
+    }
+    request.input.path = inputPath;
+    request.input.format = inputFormat;
+    request.input.labels = labelsPath;
+    request.input.labelColumn = labelColumn;
+    if (inputScale.getNumOccurrences())
+      request.input.scale = inputScale;
+    if (inputShift.getNumOccurrences())
+      request.input.shift = inputShift;
+    request.outputPath = outputPath;
+    return kiln::cli::runPredict(request);
   }
   if (!trainCommand) {
     WithColor::error(errs(), "kiln") << "no subcommand given\n";

@@ -19,6 +19,11 @@ extern "C" {
 
 typedef struct kiln_dataset kiln_dataset;
 
+/* Every loader below can also load examples without labels, to predict on:
+ * pass NULL for the labels file, column or key. Such a dataset's labels are
+ * all 0 and kiln_dataset_has_labels() returns 0; training and evaluation
+ * refuse it. */
+
 /* Loads an IDX image file (magic 0x00000803, unsigned bytes [n, rows, cols])
  * and its IDX label file (magic 0x00000801, unsigned bytes [n]). Either file
  * may be gzip-compressed. Each pixel byte p becomes p * scale + shift, e.g.
@@ -30,7 +35,8 @@ KILN_API kiln_dataset *kiln_dataset_load_idx(const char *images_path,
 /* Loads a CSV file whose first row names the columns: `label_column` holds
  * integer class labels, every other column a numeric feature (value v
  * becomes v * scale + shift). Empty, non-numeric, NaN or infinite cells and
- * rows of the wrong width are refused with their line and column. */
+ * rows of the wrong width are refused with their line and column. With
+ * label_column NULL every column is a feature. */
 KILN_API kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
                                              float scale, float shift, char *err,
                                              size_t err_len);
@@ -57,6 +63,18 @@ KILN_API kiln_dataset *kiln_dataset_create(const char *source, int64_t n,
 KILN_API kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n,
                                            char *err, size_t err_len);
 
+/* Standardizes features in place: each feature f of `train` and, if not
+ * NULL, of `other` becomes (f - mean) / std, with the mean and population
+ * standard deviation of that feature over `train` (std 0: only centred).
+ * The example sizes must match; returns 0, or -1 with a message. */
+KILN_API int kiln_dataset_standardize(kiln_dataset *train, kiln_dataset *other,
+                                      char *err, size_t err_len);
+
+/* Writes a float32 array of `rank` dimensions (C order) as a NumPy .npy file,
+ * atomically. Returns 0, or -1 with a message. */
+KILN_API int kiln_write_npy_f32(const char *path, const float *data, int32_t rank,
+                                const int64_t *shape, char *err, size_t err_len);
+
 KILN_API void kiln_dataset_free(kiln_dataset *dataset);
 
 KILN_API int64_t kiln_dataset_size(const kiln_dataset *dataset);
@@ -64,8 +82,11 @@ KILN_API int64_t kiln_dataset_example_size(const kiln_dataset *dataset);
 /* Row-major [size, example_size]. */
 KILN_API const float *kiln_dataset_features(const kiln_dataset *dataset);
 KILN_API const int32_t *kiln_dataset_labels(const kiln_dataset *dataset);
+/* 1 if the dataset was loaded with labels, 0 if not (its labels are 0). */
+KILN_API int kiln_dataset_has_labels(const kiln_dataset *dataset);
 /* Returns 0 if every label lies in [0, num_classes); otherwise -1 and a
- * message naming the first offending index and value. */
+ * message naming the first offending index and value, or saying that the
+ * dataset has no labels. */
 KILN_API int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
                                        char *err, size_t err_len);
 

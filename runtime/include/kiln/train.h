@@ -87,6 +87,14 @@ KILN_API int kiln_evaluate(const kiln_model *model, const void *state,
                            double *accuracy, int64_t *confusion, char *err,
                            size_t err_len);
 
+/* Runs the model's predict function on every example of `dataset` (labels,
+ * if any, are not used) in batches of batch_size, writing
+ * size * output_size floats to outputs, row-major. Returns 0, or -1 with a
+ * message (wrong example size, empty dataset, no predict function). */
+KILN_API int kiln_predict(const kiln_model *model, const void *state,
+                          const kiln_dataset *dataset, int64_t batch_size,
+                          float *outputs, char *err, size_t err_len);
+
 #ifdef __cplusplus
 }
 #endif
