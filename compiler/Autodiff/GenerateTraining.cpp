@@ -257,7 +257,9 @@ LogicalResult GenerateTrainingPass::buildInit(ArrayRef<StateEntry> state,
       values.push_back(ConstantOp::create(
           b, paramLoc, type, (float)number("value").getValueAsDouble()));
     } else {
-      return emitError(paramLoc, "'")
+      return emitError(paramLoc, entry.kind == StateEntry::Kind::Param
+                                     ? "parameter '"
+                                     : "buffer '")
              << entry.name << "' has no valid kiln.init initializer";
     }
   }

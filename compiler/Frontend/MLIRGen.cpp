@@ -88,7 +88,10 @@ private:
   FailureOr<Value> addParameter(const std::string &name, RankedTensorType type,
                                 DictionaryAttr init, llvm::SMLoc where,
                                 bool trainable = true);
-  FailureOr<Value> batchNorm(const ast::CallExpr &call);
+  /// batch_norm (an op with training and inference modes) and layer_norm
+  /// (plain arithmetic: per example over the last axis), with their
+  /// gamma/beta parameters.
+  FailureOr<Value> normalization(const ast::CallExpr &call);
   /// `name = "..."`, else the assignment the layer is the whole value of,
   /// else Keras' `dense`, `dense_1`, ... numbering.
   FailureOr<std::string> layerName(const ast::CallExpr &call,
@@ -280,7 +283,7 @@ constexpr llvm::StringLiteral kBuiltins =
     "reduce_mean, reduce_max, flatten, reshape, transpose, concat, slice, "
     "one_hot, conv2d, max_pool, avg_pool, global_avg_pool, "
     "softmax_cross_entropy, sigmoid_cross_entropy, mean_squared_error, "
-    "huber, dense, conv2d_layer, dropout, batch_norm";
+    "huber, dense, conv2d_layer, dropout, batch_norm, layer_norm";
 
 FailureOr<DenseI64ArrayAttr>
 Generator::windowPair(const ast::Expr *value, ArrayRef<int64_t> fallback,
@@ -655,8 +658,8 @@ FailureOr<Value> Generator::call(const ast::CallExpr &call) {
   }
   if (name == "dense" || name == "conv2d_layer")
     return layer(call);
-  if (name == "batch_norm")
-    return batchNorm(call);
+  if (name == "batch_norm" || name == "layer_norm")
+    return normalization(call);
   if (name == "dropout") {
     if (failed(bind({"x", "rate"}, 2)))
       return failure();
@@ -719,6 +722,7 @@ FailureOr<std::string> Generator::layerName(const ast::CallExpr &call,
     return assignment->name;
   std::string base = call.callee == "dense"          ? "dense"
                      : call.callee == "batch_norm"   ? "batch_normalization"
+                     : call.callee == "layer_norm"   ? "layer_normalization"
                                                      : "conv2d";
   while (true) {
     unsigned n = layerCounts[base]++;
@@ -746,8 +750,9 @@ FailureOr<Value> Generator::addParameter(const std::string &name,
   return body->addArgument(type, loc(where));
 }
 
-FailureOr<Value> Generator::batchNorm(const ast::CallExpr &call) {
-  // Keras' BatchNormalization(axis=-1) arguments.
+FailureOr<Value> Generator::normalization(const ast::CallExpr &call) {
+  // Keras' BatchNormalization / LayerNormalization(axis=-1) arguments.
+  bool isBatch = call.callee == "batch_norm";
   static const StringRef params[] = {"x", "momentum", "epsilon", "name"};
   auto bound = bindArguments(call, params, 1, errorFn());
   if (failed(bound))
@@ -762,17 +767,20 @@ FailureOr<Value> Generator::batchNorm(const ast::CallExpr &call) {
     return arg(key) ? evaluateNumber(*arg(key), errorFn())
                     : FailureOr<double>(fallback);
   };
+  if (!isBatch && arg("momentum"))
+    return error(arg("momentum")->getLoc())
+           << "unknown argument 'momentum' of 'layer_norm'";
   auto momentum = number("momentum", 0.99), epsilon = number("epsilon", 1e-3);
   if (failed(momentum) || failed(epsilon))
     return failure();
   if (*momentum < 0 || *momentum >= 1 || *epsilon <= 0)
-    return error(call.getLoc())
-           << "batch_norm needs momentum in [0, 1) and epsilon > 0";
+    return error(call.getLoc()) << call.callee
+                                << " needs momentum in [0, 1) and epsilon > 0";
   auto type = cast<RankedTensorType>(x->getType());
   if (type.getRank() < 2 || type.isDynamicDim(type.getRank() - 1))
     return error(call.getLoc())
-           << "batch_norm normalizes the last (channel) axis of an input with "
-              "a batch, got "
+           << call.callee
+           << " normalizes the last axis of an input with a batch, got "
            << formatUserType(type);
   auto name = layerName(call, arg("name"));
   if (failed(name))
@@ -789,13 +797,37 @@ FailureOr<Value> Generator::batchNorm(const ast::CallExpr &call) {
        {std::tuple{"gamma", 1.0f, true}, std::tuple{"beta", 0.0f, true},
         std::tuple{"moving_mean", 0.0f, false},
         std::tuple{"moving_variance", 1.0f, false}}) {
+    if (!isBatch && !trainable)
+      continue;
     auto created = addParameter(*name + "/" + suffix, channels,
                                 constant(value), call.getLoc(), trainable);
     if (failed(created))
       return failure();
     state.push_back(*created);
   }
-  return BatchNormOp::create(builder, loc(call.getLoc()), *x, state[0],
+  Location where = loc(call.getLoc());
+  if (!isBatch) {
+    // (x - mean) * rsqrt(variance + epsilon) * gamma + beta, per example.
+    auto meanOf = [&](Value v) -> Value {
+      return ReduceMeanOp::create(builder, where, v,
+                                  builder.getDenseI64ArrayAttr({-1}),
+                                  builder.getBoolAttr(true));
+    };
+    Value centered = SubOp::create(builder, where, *x, meanOf(*x));
+    Value variance =
+        meanOf(MulOp::create(builder, where, centered, centered));
+    Value eps = ConstantOp::create(
+        builder, where, RankedTensorType::get({}, builder.getF32Type()),
+        (float)*epsilon);
+    Value scale = RsqrtOp::create(builder, where,
+                                  AddOp::create(builder, where, variance, eps));
+    Value normalized = MulOp::create(builder, where, centered, scale);
+    return AddOp::create(builder, where,
+                         MulOp::create(builder, where, normalized, state[0]),
+                         state[1])
+        .getResult();
+  }
+  return BatchNormOp::create(builder, where, *x, state[0],
                              state[1], state[2], state[3],
                              builder.getF32FloatAttr(*momentum),
                              builder.getF32FloatAttr(*epsilon))

@@ -12,6 +12,7 @@
 #include <kiln/model.h>
 #include "all_ops.h"
 #include "conv_ops.h"
+#include "layer_norm_mlp.h"
 #include "shape_ops.h"
 #include "tiny_mlp.h"
 #include "unary_ops.h"
@@ -69,6 +70,17 @@ ModelHarness convOps() {
       1.0f, 3);
 }
 
+/// layer_norm between two dense layers (mean and variance per example).
+ModelHarness layerNorm() {
+  return ModelHarness(
+      layer_norm_mlp_kiln_model(),
+      {PARAM(LAYER_NORM_MLP, W1, "w1"),
+       PARAM(LAYER_NORM_MLP, LAYER_NORMALIZATION_GAMMA, "gamma"),
+       PARAM(LAYER_NORM_MLP, LAYER_NORMALIZATION_BETA, "beta"),
+       PARAM(LAYER_NORM_MLP, W2, "w2")},
+      1.0f, 3);
+}
+
 void expectGradientsMatch(ModelHarness &harness, int64_t batchSize) {
   Batch batch = harness.randomBatch(batchSize, 100 + batchSize);
   auto analytic = harness.sgdGradients(batch);
@@ -121,6 +133,10 @@ TEST_P(OpGradientCheck, ShapeOpsAndLosses) {
 }
 TEST_P(OpGradientCheck, ConvPoolAndLayers) {
   ModelHarness h = convOps();
+  expectGradientsMatch(h, GetParam());
+}
+TEST_P(OpGradientCheck, LayerNorm) {
+  ModelHarness h = layerNorm();
   expectGradientsMatch(h, GetParam());
 }
 INSTANTIATE_TEST_SUITE_P(Batches, OpGradientCheck,
