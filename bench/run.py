@@ -115,10 +115,12 @@ def machine_info():
     return info
 
 
-def git_rev():
+def git_rev(where=ROOT):
+    """Revision of the checkout holding `where` (+dirty with uncommitted changes)."""
     try:
-        rev = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()
-        dirty = sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).strip()
+        rev = sh(["git", "-C", where, "rev-parse", "--short", "HEAD"]).strip()
+        dirty = sh(["git", "-C", where, "status", "--porcelain", "--untracked-files=no",
+                    "--", "compiler", "dialects", "runtime", "tools"]).strip()
         return rev + ("+dirty" if dirty else "")
     except Exception:  # noqa: BLE001
         return "unknown"
@@ -185,8 +187,10 @@ class Kiln:
 # Peers
 # ----------------------------------------------------------------------------
 
-def peer_env(framework, threads):
+def peer_env(framework, threads, wait_policy=None):
     env = dict(os.environ)
+    if wait_policy:
+        env["OMP_WAIT_POLICY"] = wait_policy
     for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env[k] = str(threads)
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
@@ -208,7 +212,7 @@ def run_peer(framework, threads, args, models, batches, matmul):
     if threads == 1:
         cmd = ["taskset", "-c", "0"] + cmd
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, env=peer_env(framework, threads), text=True, capture_output=True,
+    r = subprocess.run(cmd, env=peer_env(framework, threads, args.wait_policy), text=True, capture_output=True,
                        timeout=args.peer_timeout)
     rows = []
     for line in r.stdout.splitlines():
@@ -247,8 +251,8 @@ def markdown(res):
     L.append("# Kiln benchmark (issue 6)")
     L.append("")
     L.append("- command: `%s`" % res["command"])
-    L.append("- date: %s; Kiln %s (kilnc `%s`)" % (res["date"], res["kiln_revision"],
-                                                    res["kilnc"]))
+    L.append("- date: %s; kilnc `%s`, built from %s" % (res["date"], res["kilnc"],
+                                                         res["kiln_revision"]))
     L.append("- machine: %s, %s CPU(s) (%s thread(s)/core), %s; L2 %s, L3 %s; memory %s; "
              "hypervisor %s; %s" % (
                  m.get("Model name", "?"), m.get("CPU(s)", "?"),
@@ -258,8 +262,16 @@ def markdown(res):
     L.append("- peers: %s" % ", ".join("%s %s" % (k, v) for k, v in res["peer_versions"].items()))
     L.append("- load average (1 min) at start %.2f, end %.2f; other build processes seen: %s" % (
         res["load_start"][0], res["load_end"][0],
-        ", ".join(res["busy_start"]) or "none"))
+        ", ".join("%s x%d" % (n, res["busy_start"].count(n))
+                  for n in sorted(set(res["busy_start"]))) or "none"))
+    ncpu = os.cpu_count() or 1
+    if res["load_start"][0] > 0.5 * ncpu or res["busy_start"]:
+        L.append("- **warning**: the machine was busy (load average %.1f on %d CPUs, other "
+                 "builds running): throughput is roughly halved and run-to-run differences "
+                 "of 2x happen; the 2-thread rows measure contention more than scaling. "
+                 "Rerun on an idle machine for numbers to quote." % (res["load_start"][0], ncpu))
     L.append("- Kiln threads: %s" % res["kiln_threading"])
+    L.append("- peers' OMP_WAIT_POLICY: %s" % res["omp_wait_policy"])
     L.append("- protocol: one random batch reused every step; warm-up %.1f s excluded "
              "(JAX's compile excluded too); %d repetitions of ~%.1f s; medians. 1-thread runs "
              "pinned to CPU 0 (taskset)." % (res["args"]["warmup"], res["args"]["reps"],
@@ -354,6 +366,12 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="batch 64 only, 2 threads only, 3 short repetitions")
     ap.add_argument("--peer-timeout", type=float, default=900)
+    ap.add_argument("--omp-wait-policy", default="auto",
+                    choices=["auto", "active", "passive", "unset"],
+                    help="OMP_WAIT_POLICY of the peers. auto: PASSIVE when other build "
+                         "processes run or the load average is above 1 at the start (spinning "
+                         "OpenMP threads collapse under oversubscription: PyTorch's 2-thread "
+                         "MLP step is 50x slower), unset otherwise")
     ap.add_argument("--json", default=os.path.join(HERE, "results.json"))
     ap.add_argument("--md", default=os.path.join(HERE, "results.md"))
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
@@ -383,7 +401,8 @@ def main():
     started = time.perf_counter()
     res = dict(command="bash bench/run.sh " + " ".join(sys.argv[1:]),
                date=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-               kiln_revision=git_rev(), kilnc=os.path.relpath(args.kilnc, ROOT),
+               kiln_revision=git_rev(os.path.dirname(os.path.realpath(args.kilnc))),
+               kilnc=args.kilnc,
                machine=machine_info(), load_start=loadavg(), busy_start=busy_processes(),
                args=dict(warmup=args.warmup, rep=args.rep, reps=args.reps),
                frameworks=[f for f in frameworks], train=[], matmul=[],
@@ -391,6 +410,10 @@ def main():
     if res["busy_start"]:
         log("note: other build processes are running (%s): numbers will be noisy"
             % ", ".join(sorted(set(res["busy_start"]))))
+    busy = bool(res["busy_start"]) or res["load_start"][0] > 1.0
+    args.wait_policy = {"auto": "PASSIVE" if busy else None, "active": "ACTIVE",
+                        "passive": "PASSIVE", "unset": None}[args.omp_wait_policy]
+    res["omp_wait_policy"] = args.wait_policy or "unset"
 
     kiln = Kiln(args.kilnc, args.work, args.cc)
     kiln_threading = set()
