@@ -48,7 +48,11 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
       options.tileN);
   return addPipeline(
       pm,
-      "kiln-state-abi,canonicalize,linalg-fuse-elementwise-ops," + vectorize +
+      "kiln-state-abi,canonicalize,"
+          // Named ops (fill, convolution, pooling) as generics, so the
+          // loop-order pass makes their inner loops unit-stride too.
+          "linalg-generalize-named-ops,linalg-fuse-elementwise-ops," +
+          vectorize +
           "kiln-vectorizable-loop-order,eliminate-empty-tensors,canonicalize,"
           "cse,"
           "one-shot-bufferize{bufferize-function-boundaries "

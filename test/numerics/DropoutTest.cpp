@@ -5,6 +5,7 @@
 // before its update, with the mask of that state's step.
 //
 //===----------------------------------------------------------------------===//
+#include "GradientExpectations.h"
 #include "ModelHarness.h"
 
 #include <kiln/model.h>
@@ -34,17 +35,7 @@ ModelHarness dropoutModel() {
 TEST(Dropout, GradientMatchesFiniteDifferencesUnderTheSameMask) {
   ModelHarness h = dropoutModel();
   Batch batch = h.randomBatch(5, 11);
-  auto analytic = h.sgdGradients(batch);
-  auto numeric = h.finiteDifferences(batch, 4e-3f, /*throughTrainStep=*/true);
-  double largest = 0;
-  for (size_t p = 0; p < h.params.size(); ++p)
-    for (size_t i = 0; i < analytic[p].size(); ++i) {
-      double g = analytic[p][i], fd = numeric[p][i];
-      largest = std::max(largest, std::fabs(g));
-      EXPECT_NEAR(g, fd, 2e-3 + 3e-2 * std::max(std::fabs(g), std::fabs(fd)))
-          << h.params[p].name << "[" << i << "]";
-    }
-  EXPECT_GT(largest, 1e-2);
+  kiln::test::expectGradientsMatch(h, batch, /*throughTrainStep=*/true);
 }
 
 TEST(Dropout, MaskDependsOnTheStepAndIsReproducible) {

@@ -7,6 +7,7 @@
 // tolerance; a wrong rule is off by far more (sign, factor, transpose).
 //
 //===----------------------------------------------------------------------===//
+#include "GradientExpectations.h"
 #include "ModelHarness.h"
 
 #include <kiln/model.h>
@@ -82,20 +83,8 @@ ModelHarness layerNorm() {
 }
 
 void expectGradientsMatch(ModelHarness &harness, int64_t batchSize) {
-  Batch batch = harness.randomBatch(batchSize, 100 + batchSize);
-  auto analytic = harness.sgdGradients(batch);
-  auto numeric = harness.finiteDifferences(batch, 4e-3f);
-  double largest = 0;
-  for (size_t p = 0; p < harness.params.size(); ++p)
-    for (size_t i = 0; i < analytic[p].size(); ++i) {
-      double g = analytic[p][i], fd = numeric[p][i];
-      largest = std::max(largest, std::fabs(g));
-      double tolerance = 2e-3 + 3e-2 * std::max(std::fabs(g), std::fabs(fd));
-      EXPECT_NEAR(g, fd, tolerance)
-          << harness.params[p].name << "[" << i << "], batch " << batchSize;
-    }
-  // The check means nothing if every gradient were zero.
-  EXPECT_GT(largest, 1e-2);
+  kiln::test::expectGradientsMatch(
+      harness, harness.randomBatch(batchSize, 100 + batchSize));
 }
 
 TEST(GradientCheck, TinyMlpBatch1) {
