@@ -86,7 +86,9 @@ static LogicalResult addLowering(OpPassManager &pm, const CudaOptions &options,
           "reconcile-unrealized-casts,"
           "gpu-module-to-binary{{format={1}{2}}{3}",
           options.chip, format, toolkit,
-          model ? ",kiln-emit-c-interface,kiln-cuda-state-helpers" : "")
+          model ? ",kiln-emit-c-interface,kiln-cuda-state-helpers,"
+                  "kiln-embed-manifest{target=cuda}"
+                : "")
           .str());
 }
 

@@ -64,7 +64,8 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"
           "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
           "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
-          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface");
+          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface,"
+          "kiln-embed-manifest{target=cpu}");
 }
 
 void registerKilnPipelines() {

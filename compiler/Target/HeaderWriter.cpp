@@ -149,7 +149,10 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
            << elementsPerExample(a.shape) << "\n";
       }
   os << "\n/* Bytes of training state (parameters, optimizer slots, step). */\n"
-     << "size_t " << model << "_state_size(void);\n";
+     << "size_t " << model << "_state_size(void);\n"
+     << "/* The FlatBuffers manifest (runtime/schema/manifest.fbs): what this\n"
+     << "   object expects; *size (if not NULL) receives its length. */\n"
+     << "const void *" << model << "_manifest(size_t *size);\n";
   for (const CFunction &function : functions)
     os << (function.returnsLoss ? "float " : "void ") << function.name << "("
        << formatCParameters(function) << ");\n";

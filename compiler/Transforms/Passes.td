@@ -80,6 +80,23 @@ def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def EmbedManifest : Pass<"kiln-embed-manifest", "::mlir::ModuleOp"> {
+  let summary = "Embed the model's FlatBuffers manifest and its accessor";
+  let description = [{
+    Runs on the LLVM dialect after kiln-emit-c-interface. Builds a
+    `kiln.fb.Manifest` (runtime/schema/manifest.fbs: model name, target,
+    compiler, the C API's inputs/labels/outputs, the state layout, the
+    optimizer and its slots) from the module, stores it in the constant
+    `@<model>_manifest_data` and adds
+    `const void *<model>_manifest(size_t *size)` returning it.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "the target the object is for (cpu or cuda)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def VectorizableLoopOrder : Pass<"kiln-vectorizable-loop-order"> {
   let summary = "Order linalg.generic loops so the innermost one is unit-stride";
   let description = [{

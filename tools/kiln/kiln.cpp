@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CheckpointCommands.h"
+#include "ManifestCommand.h"
 #include "TrainCommand.h"
 
 #include "kiln/train.h"
@@ -46,8 +47,9 @@ static cl::SubCommand
 static cl::SubCommand predictCommand(
     "predict", "Run a checkpoint on examples from a file: the predicted class "
                "of each, or all outputs as .npy");
-static cl::SubCommand inspectCommand("inspect",
-                                     "Verify a checkpoint and print what it holds");
+static cl::SubCommand inspectCommand(
+    "inspect", "Verify a checkpoint, or a model object from kilnc, and print "
+               "what it holds");
 static cl::SubCommand
     exportCommand("export", "Write a checkpoint's tensors as NumPy arrays (.npz)");
 
@@ -57,7 +59,8 @@ static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::sub(predictCommand),
                                       cl::cat(trainCategory));
 static cl::opt<std::string>
-    checkpointFile(cl::Positional, cl::Required, cl::desc("<checkpoint.ckpt>"),
+    checkpointFile(cl::Positional, cl::Required,
+                   cl::desc("<checkpoint.ckpt> (inspect: or <model.o>)"),
                    cl::sub(inspectCommand), cl::sub(exportCommand),
                    cl::cat(trainCategory));
 static cl::opt<std::string>
@@ -218,13 +221,15 @@ int main(int argc, char **argv) {
           "  kiln train MODEL.kiln [options]\n"
           "  kiln eval MODEL.kiln --checkpoint FILE.ckpt\n"
           "  kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE\n"
-          "  kiln inspect FILE.ckpt\n"
+          "  kiln inspect FILE.ckpt | MODEL.o\n"
           "  kiln export FILE.ckpt --npz OUT.npz\n",
           &errs()))
     return usageError();
 
   if (inspectCommand)
-    return kiln::cli::runInspect(checkpointFile);
+    return kiln::cli::isObjectFile(checkpointFile)
+               ? kiln::cli::runInspectObject(checkpointFile)
+               : kiln::cli::runInspect(checkpointFile);
   if (exportCommand)
     return kiln::cli::runExport(checkpointFile, npzPath);
   if (evalCommand) {
