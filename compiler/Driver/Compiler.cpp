@@ -21,7 +21,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -36,19 +35,17 @@ int64_t TensorInfo::elementsPerExample() const {
 }
 
 /// The matrix-product register tile for the target's vector registers:
-/// 16 x 512-bit (AVX-512), 16 x 256-bit (AVX2) or 128-bit ones (SSE, NEON).
+/// 16 of 512 bits (AVX-512), 16 of 256 bits (AVX2), or 128-bit ones.
 static CpuOptions cpuOptionsFor(const TargetOptions &target) {
-  bool host = target.triple.empty() && target.cpu.empty();
-  auto has = [&](llvm::StringRef feature) {
-    if (llvm::StringRef(target.features).contains("+" + feature.str()))
-      return true;
-    return host && llvm::sys::getHostCPUFeatures().lookup(feature);
-  };
-  if (has("avx512f"))
+  switch (vectorRegisterBits(
+      {target.triple, target.cpu, target.features, target.optLevel})) {
+  case 512:
     return {8, 32};
-  if (has("avx2") || has("avx"))
+  case 256:
     return {6, 16};
-  return {6, 8};
+  default:
+    return {6, 8};
+  }
 }
 
 struct Compilation::State {

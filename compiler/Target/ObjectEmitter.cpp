@@ -9,6 +9,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -29,8 +30,14 @@ struct LoweredModule {
   std::unique_ptr<llvm::TargetMachine> machine;
 };
 
-LogicalResult lower(ModuleOp module, const CodegenOptions &options,
-                    LoweredModule &out) {
+/// The triple, target, CPU and features the options stand for.
+struct ResolvedTarget {
+  llvm::Triple triple;
+  const llvm::Target *target = nullptr;
+  std::string cpu, features, error;
+};
+
+ResolvedTarget resolve(const CodegenOptions &options) {
   static std::once_flag targetsReady;
   std::call_once(targetsReady, [] {
     llvm::InitializeAllTargetInfos();
@@ -38,26 +45,35 @@ LogicalResult lower(ModuleOp module, const CodegenOptions &options,
     llvm::InitializeAllTargetMCs();
     llvm::InitializeAllAsmPrinters();
   });
-
+  ResolvedTarget resolved;
   bool host = options.triple.empty();
-  llvm::Triple triple(host ? llvm::sys::getDefaultTargetTriple()
-                           : options.triple);
-  std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return emitError(module.getLoc(), "unknown target '")
-           << triple.str() << "': " << error;
-  std::string cpu = options.cpu;
-  std::string features = options.features;
-  if (cpu.empty())
-    cpu = host ? llvm::sys::getHostCPUName().str() : "generic";
+  resolved.triple = llvm::Triple(host ? llvm::sys::getDefaultTargetTriple()
+                                      : options.triple);
+  resolved.target =
+      llvm::TargetRegistry::lookupTarget(resolved.triple, resolved.error);
+  resolved.cpu = options.cpu;
+  resolved.features = options.features;
+  if (resolved.cpu.empty())
+    resolved.cpu = host ? llvm::sys::getHostCPUName().str() : "generic";
   if (host && options.cpu.empty()) {
     // Every feature of this CPU, so the object uses its full vector width.
     for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features += (features.empty() ? "" : ",") +
-                  std::string(feature.second ? "+" : "-") +
-                  feature.first().str();
+      resolved.features += (resolved.features.empty() ? "" : ",") +
+                           std::string(feature.second ? "+" : "-") +
+                           feature.first().str();
   }
+  return resolved;
+}
+
+LogicalResult lower(ModuleOp module, const CodegenOptions &options,
+                    LoweredModule &out) {
+  ResolvedTarget resolved = resolve(options);
+  const llvm::Triple &triple = resolved.triple;
+  const std::string &cpu = resolved.cpu, &features = resolved.features;
+  if (!resolved.target)
+    return emitError(module.getLoc(), "unknown target '")
+           << triple.str() << "': " << resolved.error;
+  const llvm::Target *target = resolved.target;
   auto level = options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
                : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
                                        : llvm::CodeGenOptLevel::Default;
@@ -79,7 +95,8 @@ LogicalResult lower(ModuleOp module, const CodegenOptions &options,
   // are tiled for the full register width (as clang's
   // -mprefer-vector-width=512), which Zen 4/5 and server Intel run at full
   // rate.
-  if (llvm::StringRef(out.machine->getTargetFeatureString()).contains("+avx512f"))
+  if (triple.isX86() &&
+      out.machine->getMCSubtargetInfo()->checkFeatures("+avx512f"))
     for (llvm::Function &function : *out.module)
       if (!function.isDeclaration())
         function.addFnAttr("prefer-vector-width", "512");
@@ -92,6 +109,20 @@ LogicalResult lower(ModuleOp module, const CodegenOptions &options,
 }
 
 } // namespace
+
+unsigned vectorRegisterBits(const CodegenOptions &options) {
+  ResolvedTarget resolved = resolve(options);
+  if (!resolved.target)
+    return 128;
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      resolved.target->createMCSubtargetInfo(resolved.triple, resolved.cpu,
+                                             resolved.features));
+  if (!subtarget || !resolved.triple.isX86())
+    return 128; // NEON and the other 128-bit SIMD units
+  if (subtarget->checkFeatures("+avx512f"))
+    return 512;
+  return subtarget->checkFeatures("+avx") ? 256 : 128;
+}
 
 LogicalResult emitLLVMIR(ModuleOp module, const CodegenOptions &options,
                          llvm::raw_ostream &os) {

@@ -16,6 +16,10 @@ struct CodegenOptions {
   unsigned optLevel = 3;
 };
 
+/// Width of the target's vector registers in bits (128, 256 or 512), from
+/// its CPU and features: what register tiles are sized for.
+unsigned vectorRegisterBits(const CodegenOptions &options);
+
 /// Translates and optimizes `module` (LLVM dialect) and prints LLVM IR.
 mlir::LogicalResult emitLLVMIR(mlir::ModuleOp module,
                                const CodegenOptions &options,
