@@ -40,8 +40,10 @@ def ConvertKilnToLinalg : Pass<"kiln-to-linalg", "::mlir::ModuleOp"> {
     Elementwise and broadcasting ops become `linalg.generic` with broadcast
     indexing maps, matmul becomes a contraction, reductions
     `linalg.generic` reductions, reshapes `tensor.collapse_shape` /
-    `tensor.expand_shape`, and random initializers a counter-based hash
-    over `linalg.index`. Dynamic sizes come from `tensor.dim` of operands.
+    `tensor.expand_shape`, convolution and pooling linalg's named NHWC ops
+    on a zero-padded copy (their gradients guarded-gather generics), and
+    random initializers and dropout a counter-based hash over
+    `linalg.index`. Dynamic sizes come from `tensor.dim` of operands.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
