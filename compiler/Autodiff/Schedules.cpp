@@ -62,6 +62,9 @@ FailureOr<Schedule> Schedule::fromAttr(Attribute attr, Location loc) {
     if (values->size() != boundaries->size() + 1)
       return emitError(loc, "piecewise_constant needs one more value than "
                             "boundaries");
+    for (size_t i = 1; i < boundaries->size(); ++i)
+      if ((*boundaries)[i] <= (*boundaries)[i - 1])
+        return emitError(loc, "piecewise_constant boundaries must increase");
     schedule.boundaries = *boundaries;
     schedule.values = *values;
     return schedule;

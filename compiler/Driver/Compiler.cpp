@@ -96,8 +96,11 @@ void Compilation::State::collectInfo() {
   auto tensor = [](StringRef name, Type type) {
     TensorInfo t;
     t.name = name.str();
-    for (int64_t d : cast<RankedTensorType>(type).getShape())
+    auto tensorType = cast<RankedTensorType>(type);
+    for (int64_t d : tensorType.getShape())
       t.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    if (tensorType.getElementType().isInteger(32))
+      t.dtype = "i32";
     return t;
   };
   for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i) {

@@ -51,6 +51,7 @@ struct TargetOptions {
 struct TensorInfo {
   std::string name;
   std::vector<int64_t> shape; // -1 for the batch dimension
+  std::string dtype = "f32";  // labels may be "i32" (class indices)
   int64_t elementsPerExample() const;
 };
 

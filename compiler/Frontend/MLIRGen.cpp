@@ -96,6 +96,9 @@ private:
   /// else Keras' `dense`, `dense_1`, ... numbering.
   FailureOr<std::string> layerName(const ast::CallExpr &call,
                                    const ast::Expr *nameArg);
+  /// Accuracy metrics need class labels, and top-k's k at most the
+  /// number of classes `output` scores.
+  LogicalResult checkMetrics(const MetricLocations &metrics, Value output);
 
   OpBuilder builder;
   llvm::SourceMgr &sourceMgr;
@@ -964,13 +967,44 @@ FailureOr<Value> Generator::expression(const ast::Expr &expr) {
   return error(expr.getLoc()) << "a string is not a tensor";
 }
 
+LogicalResult Generator::checkMetrics(const MetricLocations &metrics,
+                                      Value output) {
+  const ast::InputDecl *label = nullptr;
+  for (const ast::InputDecl &input : module.inputs)
+    if (input.isLabel && !label)
+      label = &input;
+  for (auto [where, metric] : {std::pair(metrics.accuracy, "accuracy"),
+                               std::pair(metrics.topK, "top_k_accuracy")}) {
+    if (!where.isValid())
+      continue;
+    if (!label || label->type.elementType != ast::ElementType::I32)
+      return error(where) << metric << " needs i32 class labels"
+                          << (label ? ", but '" + label->name + "' is f32" : "")
+                          << " (a regression model reports its loss)";
+  }
+  if (!metrics.topK.isValid())
+    return success();
+  auto type = cast<RankedTensorType>(output.getType());
+  if (type.getRank() != 2 || type.isDynamicDim(1))
+    return error(metrics.topK)
+           << "top_k_accuracy needs an output of class scores [batch, C], "
+              "but '"
+           << module.output->first << "' is " << formatUserType(type);
+  if (recipe.topK > type.getDimSize(1))
+    return error(metrics.topK)
+           << "k = " << recipe.topK << " exceeds the " << type.getDimSize(1)
+           << " classes of '" << module.output->first << "'";
+  return success();
+}
+
 OwningOpRef<ModuleOp> Generator::generate() {
   MLIRContext *context = builder.getContext();
   context->loadDialect<KilnDialect, func::FuncDialect>();
   OwningOpRef<ModuleOp> result =
       ModuleOp::create(loc(module.loc), StringRef(module.name));
 
-  if (failed(generateRecipe(module, *result, recipe, errorFn())))
+  MetricLocations metrics;
+  if (failed(generateRecipe(module, *result, recipe, errorFn(), metrics)))
     return nullptr;
 
   // Arguments: inputs, then labels, then declared parameters, then the
@@ -987,12 +1021,10 @@ OwningOpRef<ModuleOp> Generator::generate() {
       auto type = tensorType(input.type, /*allowBatch=*/true);
       if (failed(type))
         return nullptr;
-      bool f32 = type->getElementType().isF32();
-      if (labels ? f32 : !f32)
-        return error(input.type.loc)
-                   << (labels ? "labels must be i32 (class indices)"
-                              : "inputs must be f32"),
-               nullptr;
+      // Labels are i32 class indices or f32 values (regression targets,
+      // probabilities); inputs are f32.
+      if (!labels && !type->getElementType().isF32())
+        return error(input.type.loc) << "inputs must be f32", nullptr;
       NamedAttrList attrs;
       attrs.append(labels ? model::kLabelAttr : model::kInputAttr,
                    builder.getStringAttr(input.name));
@@ -1048,6 +1080,8 @@ OwningOpRef<ModuleOp> Generator::generate() {
     return error(module.output->second)
                << "use of undefined name '" << module.output->first << "'",
            nullptr;
+  if (failed(checkMetrics(metrics, output)))
+    return nullptr;
   func::ReturnOp::create(builder, loc(module.loc), ValueRange{loss, output});
   forward.setFunctionType(builder.getFunctionType(
       body->getArgumentTypes(), {loss.getType(), output.getType()}));

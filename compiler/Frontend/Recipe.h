@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -17,12 +18,18 @@ namespace kiln {
 ///   idx(images, labels, scale = s, shift = t)     IDX files (plain or gzip)
 ///   csv(path, label = "column", scale =, shift =) a CSV file with a header
 ///   npy(features, labels, scale =, shift =)       two NumPy .npy files
+///                                                 (features: a list of one
+///                                                 file per input when the
+///                                                 model has several)
 ///   npz(path, x = "x", y = "y", scale =, shift =) one NumPy .npz archive
 /// Paths are as written; the `kiln` tool resolves relative ones against the
 /// model file's folder.
 struct DataSource {
   std::string format; // "idx", "csv", "npy" or "npz"
   std::string images; // idx: images; npy: features; csv, npz: the file
+  /// npy for a model of several inputs: the features files of the second
+  /// and later inputs, `npy(["a.npy", "b.npy"], "y.npy")` (images is the first).
+  std::vector<std::string> moreInputs;
   std::string labels; // idx, npy: the labels file; empty otherwise
   std::string labelColumn;            // csv
   std::string xKey = "x", yKey = "y"; // npz
@@ -43,6 +50,12 @@ struct TrainingRecipe {
   int64_t batchSize = 32;
   int64_t epochs = 1;
   uint64_t seed = 0;
+  /// `drop_remainder = true`: an epoch's last, smaller batch is skipped.
+  bool dropRemainder = false;
+  /// `metrics = [accuracy, top_k_accuracy(k = 5)]`: k of the top-k accuracy
+  /// measured on the test set (0: none). Accuracy is always measured for
+  /// class labels; the list may name it.
+  int64_t topK = 0;
   std::optional<DataSource> train, test;
   Normalization normalize = Normalization::None;
 };

@@ -5,6 +5,8 @@
 
 #include "mlir/IR/Builders.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace kiln {
@@ -13,9 +15,10 @@ namespace {
 class RecipeReader {
 public:
   RecipeReader(const ast::Module &file, ModuleOp module,
-               TrainingRecipe &recipe, ErrorAt error)
+               TrainingRecipe &recipe, ErrorAt error,
+               MetricLocations &metricLocs)
       : builder(module.getContext()), file(file), module(module),
-        recipe(recipe), error(error) {}
+        recipe(recipe), error(error), metricLocs(metricLocs) {}
 
   LogicalResult trainBlock(const ast::ConfigBlock *block);
   LogicalResult dataBlock(const ast::ConfigBlock &block);
@@ -23,7 +26,9 @@ public:
 private:
   LogicalResult optimizer(const ast::Expr &expr);
   FailureOr<Attribute> learningRate(const ast::Expr &expr);
+  FailureOr<Attribute> piecewiseConstant(const ast::CallExpr &call);
   LogicalResult regularization(const ast::Expr &expr);
+  LogicalResult metrics(const ast::Expr &expr);
   FailureOr<DataSource> dataSource(const ast::Expr &expr);
 
   OpBuilder builder;
@@ -31,6 +36,7 @@ private:
   ModuleOp module;
   TrainingRecipe &recipe;
   ErrorAt error;
+  MetricLocations &metricLocs;
   SmallVector<Attribute> penalties;
 };
 
@@ -83,6 +89,8 @@ FailureOr<Attribute> RecipeReader::learningRate(const ast::Expr &expr) {
     recipe.learningRate = *value;
     return Attribute(builder.getF32FloatAttr(*value));
   }
+  if (call->callee == "piecewise_constant")
+    return piecewiseConstant(*call);
   const ScheduleSignature *signature = nullptr;
   for (const ScheduleSignature &s : kSchedules)
     if (s.name == call->callee)
@@ -90,7 +98,8 @@ FailureOr<Attribute> RecipeReader::learningRate(const ast::Expr &expr) {
   if (!signature)
     return error(call->getLoc())
            << "unknown learning-rate schedule '" << call->callee
-           << "' (expected exponential_decay, cosine_decay or constant)";
+           << "' (expected exponential_decay, cosine_decay, piecewise_constant "
+              "or constant)";
   if (call->args.size() > signature->positional.size())
     return error(call->args[signature->positional.size()]->getLoc())
            << "'" << call->callee << "' takes at most "
@@ -129,6 +138,77 @@ FailureOr<Attribute> RecipeReader::learningRate(const ast::Expr &expr) {
     attrs.push_back(
         builder.getNamedAttr(key, builder.getF32FloatAttr(*number)));
   }
+  return Attribute(builder.getDictionaryAttr(attrs));
+}
+
+/// `piecewise_constant(boundaries = [b0, ...], values = [v0, v1, ...])`, as
+/// Keras' PiecewiseConstantDecay: values[0] up to step b0, values[i] after
+/// b(i-1) up to bi, the last value after the last boundary. Boundaries are
+/// step counts in increasing order; there is one more value than boundaries.
+FailureOr<Attribute>
+RecipeReader::piecewiseConstant(const ast::CallExpr &call) {
+  auto args = bindArguments(call, {"boundaries", "values", "warmup_steps"}, 2,
+                            error);
+  if (failed(args))
+    return failure();
+  // Each list's elements with their locations.
+  auto list = [&](const ast::Expr &value, StringRef key)
+      -> FailureOr<SmallVector<std::pair<double, SMLoc>>> {
+    auto *elements = dyn_cast<ast::ListExpr>(&value);
+    if (!elements || elements->elements.empty())
+      return error(value.getLoc())
+             << "'" << key << "' must be a non-empty list of numbers, e.g. "
+             << (key == "values" ? "[0.1, 0.01]" : "[1000]");
+    SmallVector<std::pair<double, SMLoc>> result;
+    for (const ast::ExprPtr &element : elements->elements) {
+      auto number = evaluateNumber(*element, error);
+      if (failed(number))
+        return failure();
+      result.push_back({*number, element->getLoc()});
+    }
+    return result;
+  };
+  auto boundaries = list(*(*args)[0], "boundaries");
+  if (failed(boundaries))
+    return failure();
+  auto values = list(*(*args)[1], "values");
+  if (failed(values))
+    return failure();
+  if (values->size() != boundaries->size() + 1)
+    return error((*args)[1]->getLoc())
+           << "piecewise_constant needs one more value than boundaries: "
+           << boundaries->size() << " boundar"
+           << (boundaries->size() == 1 ? "y" : "ies") << " take "
+           << boundaries->size() + 1 << " values, got " << values->size();
+  for (auto [i, boundary] : llvm::enumerate(*boundaries)) {
+    if (boundary.first < 0 || boundary.first != std::floor(boundary.first))
+      return error(boundary.second)
+             << "boundaries are step counts: expected a whole number >= 0";
+    if (i > 0 && boundary.first <= (*boundaries)[i - 1].first)
+      return error(boundary.second)
+             << "boundaries must increase: " << int64_t(boundary.first)
+             << " follows " << int64_t((*boundaries)[i - 1].first);
+  }
+  for (auto [value, loc] : *values)
+    if (value <= 0)
+      return error(loc) << "learning rates must be positive";
+  SmallVector<Attribute> boundaryAttrs, valueAttrs;
+  for (auto [value, loc] : *boundaries)
+    boundaryAttrs.push_back(builder.getF32FloatAttr(value));
+  for (auto [value, loc] : *values)
+    valueAttrs.push_back(builder.getF32FloatAttr(value));
+  SmallVector<NamedAttribute> attrs{
+      builder.getNamedAttr("kind", builder.getStringAttr(call.callee)),
+      builder.getNamedAttr("boundaries", builder.getArrayAttr(boundaryAttrs)),
+      builder.getNamedAttr("values", builder.getArrayAttr(valueAttrs))};
+  if (const ast::Expr *warmup = (*args)[2]) {
+    auto steps = evaluateInteger(*warmup, 0, INT64_MAX, error);
+    if (failed(steps))
+      return failure();
+    attrs.push_back(builder.getNamedAttr(
+        "warmup_steps", builder.getF32FloatAttr(double(*steps))));
+  }
+  recipe.learningRate = values->front().first;
   return Attribute(builder.getDictionaryAttr(attrs));
 }
 
@@ -250,6 +330,37 @@ LogicalResult RecipeReader::regularization(const ast::Expr &expr) {
   return success();
 }
 
+/// `[accuracy, top_k_accuracy(k = 5)]`: which metrics evaluation reports
+/// besides the loss.
+LogicalResult RecipeReader::metrics(const ast::Expr &expr) {
+  auto *list = dyn_cast<ast::ListExpr>(&expr);
+  if (!list)
+    return error(expr.getLoc())
+           << "expected a list of metrics, e.g. [accuracy, top_k_accuracy(k = 5)]";
+  for (const ast::ExprPtr &element : list->elements) {
+    if (auto *name = dyn_cast<ast::NameExpr>(element.get());
+        name && name->name == "accuracy") {
+      metricLocs.accuracy = name->getLoc();
+      continue;
+    }
+    auto *call = dyn_cast<ast::CallExpr>(element.get());
+    if (!call || call->callee != "top_k_accuracy")
+      return error(element->getLoc())
+             << "unknown metric (expected accuracy or top_k_accuracy(k))";
+    if (recipe.topK != 0)
+      return error(call->getLoc()) << "top_k_accuracy is listed twice";
+    auto args = bindArguments(*call, {"k"}, 1, error);
+    if (failed(args))
+      return failure();
+    auto k = evaluateInteger(*(*args)[0], 1, INT32_MAX, error);
+    if (failed(k))
+      return failure();
+    recipe.topK = *k;
+    metricLocs.topK = (*args)[0]->getLoc();
+  }
+  return success();
+}
+
 LogicalResult RecipeReader::trainBlock(const ast::ConfigBlock *block) {
   constexpr int64_t kMaxCount = 1'000'000'000'000;
   // Plain SGD at Keras' default rate unless the block says otherwise.
@@ -280,10 +391,19 @@ LogicalResult RecipeReader::trainBlock(const ast::ConfigBlock *block) {
     } else if (entry.key == "regularization") {
       if (failed(regularization(value)))
         return failure();
+    } else if (entry.key == "drop_remainder") {
+      auto flag = evaluateFlag(value, error);
+      if (failed(flag))
+        return failure();
+      recipe.dropRemainder = *flag;
+    } else if (entry.key == "metrics") {
+      if (failed(metrics(value)))
+        return failure();
     } else {
       return error(entry.loc) << "unknown 'train' setting '" << entry.key
                               << "' (expected optimizer, regularization, "
-                                 "batch_size, epochs or seed)";
+                                 "batch_size, epochs, seed, drop_remainder or "
+                                 "metrics)";
     }
   }
   if (!penalties.empty())
@@ -370,12 +490,40 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
   };
   DataSource source;
   source.format = format->name.str();
+  // A model of several inputs reads one features file per input (npy).
+  SmallVector<StringRef> inputs;
+  for (const ast::InputDecl &input : file.inputs)
+    if (!input.isLabel)
+      inputs.push_back(input.name);
+  auto *featureList = dyn_cast<ast::ListExpr>(call->args[0].get());
+  if (inputs.size() > 1 && (format->name != "npy" || !featureList ||
+                            featureList->elements.size() != inputs.size())) {
+    auto diag = error(featureList ? featureList->getLoc() : call->getLoc())
+                << "the model has " << inputs.size() << " inputs (";
+    llvm::interleaveComma(inputs, diag);
+    diag << "): give npy one features file per input, in that order, e.g. "
+            "npy([\"" << inputs[0] << ".npy\", \"" << inputs[1]
+         << ".npy\"], \"labels.npy\")";
+    return failure();
+  }
   SmallVector<std::string, 2> files;
   for (auto [i, arg] : llvm::enumerate(call->args)) {
-    auto file = text(*arg, "the " + format->files[i].str() + "'s path");
-    if (failed(file))
+    std::string what = "the " + format->files[i].str() + "'s path";
+    if (i == 0 && featureList && inputs.size() > 1) {
+      for (const ast::ExprPtr &element : featureList->elements) {
+        auto path = text(*element, what);
+        if (failed(path))
+          return failure();
+        source.moreInputs.push_back(*path);
+      }
+      files.push_back(source.moreInputs.front());
+      source.moreInputs.erase(source.moreInputs.begin());
+      continue;
+    }
+    auto path = text(*arg, what);
+    if (failed(path))
       return failure();
-    files.push_back(*file);
+    files.push_back(*path);
   }
   source.images = files[0];
   if (files.size() > 1)
@@ -445,8 +593,9 @@ LogicalResult RecipeReader::dataBlock(const ast::ConfigBlock &block) {
 } // namespace
 
 LogicalResult generateRecipe(const ast::Module &file, ModuleOp module,
-                             TrainingRecipe &recipe, ErrorAt error) {
-  RecipeReader reader(file, module, recipe, error);
+                             TrainingRecipe &recipe, ErrorAt error,
+                             MetricLocations &metrics) {
+  RecipeReader reader(file, module, recipe, error, metrics);
   if (failed(reader.trainBlock(file.findBlock("train"))))
     return failure();
   if (const ast::ConfigBlock *data = file.findBlock("data"))

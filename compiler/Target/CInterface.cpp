@@ -29,12 +29,15 @@ static StringRef roleName(CRole role) {
 }
 
 DictionaryAttr abiRole(Builder &b, CRole role, StringRef name,
-                       ArrayRef<int64_t> shape) {
-  return b.getDictionaryAttr({
+                       ArrayRef<int64_t> shape, StringRef labelDType) {
+  SmallVector<NamedAttribute> fields{
       b.getNamedAttr("role", b.getStringAttr(roleName(role))),
       b.getNamedAttr("name", b.getStringAttr(name)),
       b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape)),
-  });
+  };
+  if (role == CRole::Label)
+    fields.push_back(b.getNamedAttr("dtype", b.getStringAttr(labelDType)));
+  return b.getDictionaryAttr(fields);
 }
 
 std::string implFunctionName(StringRef model, StringRef function) {
@@ -65,7 +68,15 @@ FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
             .Default(std::nullopt);
     if (!kind)
       return failure();
-    CArgument argument{*kind, name.str(), llvm::to_vector(shape.asArrayRef())};
+    StringRef dtype = "f32";
+    if (*kind == CRole::Label) {
+      auto labelDType = dict.getAs<StringAttr>("dtype");
+      dtype = labelDType ? labelDType.getValue() : "i32";
+      if (dtype != "i32" && dtype != "f32")
+        return failure();
+    }
+    CArgument argument{*kind, name.str(), llvm::to_vector(shape.asArrayRef()),
+                       dtype.str()};
     if (*kind != CRole::State && llvm::is_contained(argument.shape,
                                                     ShapedType::kDynamic))
       function.hasBatch = true;
@@ -78,7 +89,17 @@ FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
   return function;
 }
 
-std::string formatCParameters(const CFunction &function) {
+bool needsPackedVariant(const CFunction &function) {
+  return llvm::count_if(function.arguments, [](const CArgument &a) {
+           return a.role == CRole::Input;
+         }) > 1;
+}
+
+std::string packedFunctionName(const CFunction &function) {
+  return function.name + "_packed";
+}
+
+std::string formatCParameters(const CFunction &function, bool packed) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::ListSeparator comma;
@@ -90,9 +111,13 @@ std::string formatCParameters(const CFunction &function) {
   each(CRole::State, [&](const CArgument &) {
     os << comma << (function.writesState ? "void *state" : "const void *state");
   });
+  if (packed)
+    os << comma << "const float *inputs";
   for (CRole role : {CRole::Input, CRole::Label})
     each(role, [&](const CArgument &a) {
-      os << comma << (role == CRole::Label ? "const int32_t *" : "const float *")
+      if (packed && role == CRole::Input)
+        return;
+      os << comma << (a.dtype == "i32" ? "const int32_t *" : "const float *")
          << a.name;
     });
   if (function.hasBatch)

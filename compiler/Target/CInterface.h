@@ -26,8 +26,11 @@ inline constexpr llvm::StringLiteral kConstStateName = "const_state";
 /// are batch buffers the caller reads from; Output/Loss are written.
 enum class CRole { State, Input, Label, Output, Loss, Scalar };
 
+/// Every buffer is f32 but labels, which are i32 class indices or f32
+/// values: their role records `dtype` ("i32" when absent).
 mlir::DictionaryAttr abiRole(mlir::Builder &b, CRole role, llvm::StringRef name,
-                             llvm::ArrayRef<int64_t> shape);
+                             llvm::ArrayRef<int64_t> shape,
+                             llvm::StringRef labelDType = "i32");
 
 std::string implFunctionName(llvm::StringRef model, llvm::StringRef function);
 
@@ -36,6 +39,7 @@ struct CArgument {
   CRole role;
   std::string name;
   llvm::SmallVector<int64_t> shape; // ShapedType::kDynamic for the batch
+  std::string dtype;                // "f32" or "i32"
 };
 
 /// The public C function derived from an impl: parameters are the state,
@@ -52,8 +56,15 @@ struct CFunction {
 mlir::FailureOr<CFunction> describeCFunction(llvm::StringRef implName,
                                              mlir::ArrayAttr roles);
 
-/// The C parameter list, e.g. "void *state, const float *x, int64_t batch".
-std::string formatCParameters(const CFunction &function);
+/// A function with several inputs also has a packed variant, which takes
+/// them in one buffer `inputs`: each input's [batch, ...] block after the
+/// other, in declaration order (what the runtime's kiln_model passes).
+bool needsPackedVariant(const CFunction &function);
+std::string packedFunctionName(const CFunction &function); // <name>_packed
+
+/// The C parameter list, e.g. "void *state, const float *x, int64_t batch";
+/// `packed`: that of the packed variant.
+std::string formatCParameters(const CFunction &function, bool packed = false);
 
 } // namespace kiln
 

@@ -71,9 +71,9 @@ void EmbedManifestPass::runOnOperation() {
     bool isPredict = StringRef(function->name).ends_with("_predict");
     for (const CArgument &a : function->arguments) {
       if (isStep && a.role == CRole::Input)
-        inputs.push_back(makeEntry(a.name, a.shape, "f32"));
+        inputs.push_back(makeEntry(a.name, a.shape, a.dtype));
       if (isStep && a.role == CRole::Label)
-        labels.push_back(makeEntry(a.name, a.shape, "i32"));
+        labels.push_back(makeEntry(a.name, a.shape, a.dtype));
       if (isPredict && a.role == CRole::Output)
         outputs.push_back(makeEntry(a.name, a.shape, "f32"));
     }

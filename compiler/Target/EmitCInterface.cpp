@@ -27,14 +27,16 @@ public:
   void runOnOperation() override;
 
 private:
-  LogicalResult emitWrapper(LLVM::LLVMFuncOp impl, int64_t stateSize);
+  /// `packed`: the inputs come in one buffer, see packedFunctionName.
+  LogicalResult emitWrapper(LLVM::LLVMFuncOp impl, int64_t stateSize,
+                            bool packed);
   void emitStateSize(StringRef model, int64_t stateSize);
 };
 
 } // namespace
 
 LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
-                                              int64_t stateSize) {
+                                              int64_t stateSize, bool packed) {
   auto described = describeCFunction(
       impl.getSymName(), impl->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr));
   if (failed(described))
@@ -58,7 +60,13 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
       }
   };
   addParams(CRole::State, ptrType);
-  addParams(CRole::Input, ptrType);
+  unsigned packedIndex = paramTypes.size();
+  if (packed) {
+    paramTypes.push_back(ptrType);
+    paramOwners.push_back(nullptr);
+  } else {
+    addParams(CRole::Input, ptrType);
+  }
   addParams(CRole::Label, ptrType);
   unsigned batchIndex = paramTypes.size();
   if (function.hasBatch) {
@@ -73,7 +81,8 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
   Type resultType =
       function.returnsLoss ? Type(f32) : LLVM::LLVMVoidType::get(context);
   auto wrapper = LLVM::LLVMFuncOp::create(
-      b, loc, function.name, LLVM::LLVMFunctionType::get(resultType, paramTypes));
+      b, loc, packed ? packedFunctionName(function) : function.name,
+      LLVM::LLVMFunctionType::get(resultType, paramTypes));
   Block *body = wrapper.addEntryBlock(b);
   b.setInsertionPointToStart(body);
 
@@ -83,6 +92,19 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
   Value batch = function.hasBatch ? body->getArgument(batchIndex) : Value();
   auto paramOf = [&](const CArgument &a) {
     return body->getArgument(llvm::find(paramOwners, &a) - paramOwners.begin());
+  };
+  // Packed: input i starts after the blocks of the inputs before it.
+  Value packedOffset = packed ? constant(0) : Value();
+  auto packedInput = [&](const CArgument &a) -> Value {
+    Value pointer = LLVM::GEPOp::create(b, loc, ptrType, f32,
+                                        body->getArgument(packedIndex),
+                                        ValueRange{packedOffset});
+    Value elements = constant(1);
+    for (int64_t d : a.shape)
+      elements = LLVM::MulOp::create(
+          b, loc, elements, d == ShapedType::kDynamic ? batch : constant(d));
+    packedOffset = LLVM::AddOp::create(b, loc, packedOffset, elements);
+    return pointer;
   };
 
   // Expand each argument into its memref descriptor fields.
@@ -98,6 +120,8 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
     if (a.role == CRole::Loss) {
       lossSlot = LLVM::AllocaOp::create(b, loc, ptrType, f32, constant(1));
       pointer = lossSlot;
+    } else if (packed && a.role == CRole::Input) {
+      pointer = packedInput(a);
     } else {
       pointer = paramOf(a);
     }
@@ -153,8 +177,13 @@ void EmitCInterfacePass::runOnOperation() {
     if (func->hasAttr(kCInterfaceRolesAttr))
       impls.push_back(func);
   });
-  for (LLVM::LLVMFuncOp impl : impls)
-    if (failed(emitWrapper(impl, stateSize.getInt())))
+  for (LLVM::LLVMFuncOp impl : impls) {
+    if (failed(emitWrapper(impl, stateSize.getInt(), /*packed=*/false)))
       return signalPassFailure();
+    auto roles = impl->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr);
+    if (needsPackedVariant(*describeCFunction(impl.getSymName(), roles)) &&
+        failed(emitWrapper(impl, stateSize.getInt(), /*packed=*/true)))
+      return signalPassFailure();
+  }
   emitStateSize(module.getSymName().value_or("model"), stateSize.getInt());
 }

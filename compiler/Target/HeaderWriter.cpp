@@ -5,6 +5,7 @@
 #include "Target/CInterface.h"
 
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
@@ -153,9 +154,15 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
      << "/* The FlatBuffers manifest (runtime/schema/manifest.fbs): what this\n"
      << "   object expects; *size (if not NULL) receives its length. */\n"
      << "const void *" << model << "_manifest(size_t *size);\n";
-  for (const CFunction &function : functions)
+  for (const CFunction &function : functions) {
     os << (function.returnsLoss ? "float " : "void ") << function.name << "("
        << formatCParameters(function) << ");\n";
+    if (needsPackedVariant(function))
+      os << "/* The same with the inputs packed one block after another. */\n"
+         << (function.returnsLoss ? "float " : "void ")
+         << packedFunctionName(function) << "("
+         << formatCParameters(function, /*packed=*/true) << ");\n";
+  }
 
   // The runtime's model table, for the common one-input/one-label case.
   auto find = [&](StringRef suffix) -> const CFunction * {
@@ -166,28 +173,62 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
   };
   const CFunction *predict = find("_predict");
   const CFunction *step = find("_train_step");
+  const CFunction *evaluate = find("_evaluate");
   auto count = [](const CFunction *f, CRole role) {
     return llvm::count_if(f->arguments,
                           [&](const CArgument &a) { return a.role == role; });
   };
-  if (predict && step && count(step, CRole::Input) == 1 &&
-      count(step, CRole::Label) == 1 && count(predict, CRole::Output) == 1) {
-    auto nameOf = [&](const CFunction *f, CRole role) {
-      for (const CArgument &a : f->arguments)
-        if (a.role == role)
-          return upper(a.name);
-      return std::string();
+  if (predict && step && evaluate && count(step, CRole::Input) >= 1 &&
+      count(step, CRole::Label) == 1 && count(predict, CRole::Output) == 1 &&
+      count(evaluate, CRole::Output) == 1) {
+    auto argumentOf = [&](const CFunction *f, CRole role) -> const CArgument & {
+      return *llvm::find_if(f->arguments,
+                            [&](const CArgument &a) { return a.role == role; });
     };
+    const CArgument &label = argumentOf(step, CRole::Label);
+    StringRef labelType = label.dtype == "i32" ? "int32_t" : "float";
+    // Several inputs: the table holds the packed functions.
+    bool packed = needsPackedVariant(*step);
+    auto called = [&](const CFunction *f) {
+      return packed ? packedFunctionName(*f) : f->name;
+    };
+    SmallVector<std::string> inputSizes;
+    for (const CArgument &a : step->arguments)
+      if (a.role == CRole::Input)
+        inputSizes.push_back(prefix + "_" + upper(a.name) + "_SIZE");
     os << "\n#ifdef KILN_MODEL_H /* include <kiln/model.h> first */\n";
     writeStateEntries(os, model, prefix, layout);
+    if (packed) {
+      os << "static const int64_t " << model << "_input_sizes[] = {";
+      llvm::interleaveComma(inputSizes, os);
+      os << "};\n";
+    }
+    // kiln_model passes labels as `const void *` whatever their type.
+    os << "static inline float " << model
+       << "_kiln_train_step(void *state, const float *x, const void *y, "
+          "int64_t batch) {\n  return "
+       << called(step) << "(state, x, (const " << labelType
+       << " *)y, batch);\n}\n"
+       << "static inline float " << model
+       << "_kiln_evaluate(const void *state, const float *x, const void *y, "
+          "int64_t batch,\n    float *outputs) {\n  return "
+       << called(evaluate) << "(state, x, (const " << labelType
+       << " *)y, batch, outputs);\n}\n";
     os << "static inline kiln_model " << model << "_kiln_model(void) {\n"
        << "  kiln_model m = {\"" << model << "\", " << prefix
-       << "_STATE_SIZE, " << prefix << "_" << nameOf(step, CRole::Input)
-       << "_SIZE, " << prefix << "_" << nameOf(predict, CRole::Output)
+       << "_STATE_SIZE, " << llvm::join(inputSizes, " + ") << ", " << prefix
+       << "_" << upper(argumentOf(predict, CRole::Output).name)
        << "_SIZE,\n                  " << model << "_init, " << model
-       << "_train_step, " << model << "_evaluate, " << model
-       << "_predict,\n                  " << model << "_state_entries, "
-       << layout.size() << "};\n  return m;\n}\n#endif\n";
+       << "_kiln_train_step, " << model << "_kiln_evaluate, "
+       << called(predict) << ",\n                  " << model
+       << "_state_entries, " << layout.size() << ", "
+       << (label.dtype == "i32" ? "KILN_DTYPE_I32" : "KILN_DTYPE_F32") << ", "
+       << prefix << "_" << upper(label.name) << "_SIZE, ";
+    if (packed)
+      os << inputSizes.size() << ", " << model << "_input_sizes";
+    else
+      os << "0, NULL";
+    os << "};\n  return m;\n}\n#endif\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << prefix
      << "_H */\n";

@@ -123,9 +123,11 @@ LogicalResult LowerToStateABIPass::lowerFunction(func::FuncOp func,
                                   isLabel ? model::kLabelAttr
                                           : model::kInputAttr)
                             : StringAttr();
+    auto tensor = cast<RankedTensorType>(type);
     roles.push_back(abiRole(b, isLabel ? CRole::Label : CRole::Input,
-                            name ? name.getValue() : "",
-                            cast<RankedTensorType>(type).getShape()));
+                            name ? name.getValue() : "", tensor.getShape(),
+                            tensor.getElementType().isInteger(32) ? "i32"
+                                                                  : "f32"));
   }
   for (unsigned r = 0, e = func.getNumResults(); r < e; ++r) {
     DictionaryAttr attrs = func.getResultAttrDict(r);

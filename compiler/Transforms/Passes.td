@@ -77,7 +77,9 @@ def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
     Runs on the LLVM dialect. For each `@<model>_<fn>_impl` it adds
     `@<model>_<fn>` taking plain pointers and a batch size (the API in the
     generated header), building the memref descriptors the impl expects and
-    returning the loss as a float. Also adds `@<model>_state_size`.
+    returning the loss as a float. Also adds `@<model>_state_size`. An impl
+    of several inputs also gets `@<model>_<fn>_packed`, which takes them in
+    one buffer, each input's [batch, ...] block after the other.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

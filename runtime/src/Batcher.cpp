@@ -33,7 +33,7 @@ struct kiln_batcher {
   int64_t nextRow = 0;       // position in the current epoch
   MallocArray<int64_t> order; // current epoch's permutation; only if shuffled
   MallocArray<float> x;       // gathered batch; only if shuffled
-  MallocArray<int32_t> y;
+  MallocArray<unsigned char> y; // its labels, as the dataset stores them
 };
 
 kiln_batcher *kiln_batcher_create(const kiln_dataset *dataset,
@@ -58,7 +58,7 @@ kiln_batcher *kiln_batcher_create(const kiln_dataset *dataset,
     int64_t batchRows = std::min(options->batch_size, dataset->size);
     batcher->order = allocateArray<int64_t>(dataset->size);
     batcher->x = allocateArray<float>(batchRows * dataset->exampleSize);
-    batcher->y = allocateArray<int32_t>(batchRows);
+    batcher->y = allocateArray<unsigned char>(batchRows * dataset->labelBytes());
     if (!batcher->order || !batcher->x || !batcher->y) {
       setError(err, err_len, "out of memory for batches of %" PRId64 " x %" PRId64,
                batchRows, dataset->exampleSize);
@@ -88,7 +88,7 @@ void kiln_batcher_seek(kiln_batcher *batcher, int64_t epoch, int64_t batch) {
   batcher->nextRow = std::min(batch * batcher->options.batch_size, batcher->rowsPerEpoch);
 }
 
-int64_t kiln_batcher_next(kiln_batcher *batcher, const float **x, const int32_t **y) {
+int64_t kiln_batcher_next(kiln_batcher *batcher, const float **x, const void **y) {
   const kiln_dataset &dataset = *batcher->dataset;
   int64_t first = batcher->nextRow;
   int64_t rows = std::min(batcher->options.batch_size, batcher->rowsPerEpoch - first);
@@ -98,14 +98,15 @@ int64_t kiln_batcher_next(kiln_batcher *batcher, const float **x, const int32_t 
   if (!batcher->options.shuffle) {
     // In order, a batch is already contiguous in the dataset.
     *x = dataset.features.get() + first * dataset.exampleSize;
-    *y = dataset.labels.get() + first;
+    *y = dataset.labelsAt(first);
     return rows;
   }
   for (int64_t row = 0; row < rows; ++row) {
     int64_t example = batcher->order[first + row];
     std::copy_n(dataset.features.get() + example * dataset.exampleSize,
                 dataset.exampleSize, batcher->x.get() + row * dataset.exampleSize);
-    batcher->y[row] = dataset.labels[example];
+    std::copy_n(dataset.labelsAt(example), dataset.labelBytes(),
+                batcher->y.get() + row * dataset.labelBytes());
   }
   *x = batcher->x.get();
   *y = batcher->y.get();

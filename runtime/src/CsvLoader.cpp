@@ -36,11 +36,10 @@ std::vector<std::string> splitRow(const std::string &line) {
   return cells;
 }
 
-} // namespace
-
-kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
-                                    float scale, float shift, char *err,
-                                    size_t err_len) {
+/// Both CSV loaders: the label column holds class indices (KILN_DTYPE_I32)
+/// or any finite values (KILN_DTYPE_F32).
+kiln_dataset *loadCsv(const char *path, const char *label_column, int32_t labelDType,
+                      float scale, float shift, char *err, size_t err_len) {
   std::vector<unsigned char> bytes;
   if (!readWholeFile(path, bytes, err, err_len))
     return nullptr;
@@ -76,7 +75,8 @@ kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
   int64_t rows = int64_t(lines.size()) - 1;
   std::unique_ptr<kiln_dataset> dataset(
       label_column
-          ? allocateDataset(path, path, rows, featureColumns, err, err_len)
+          ? allocateDataset(path, path, rows, featureColumns, err, err_len,
+                            labelDType)
           : allocateUnlabelledDataset(path, rows, featureColumns, err, err_len));
   if (!dataset)
     return nullptr;
@@ -99,7 +99,9 @@ kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
                  cell.c_str(), cell.empty() ? "" : "', not a finite number");
         return nullptr;
       }
-      if (c == labelIndex) {
+      if (c == labelIndex && labelDType == KILN_DTYPE_F32) {
+        dataset->values[row - 1] = float(value);
+      } else if (c == labelIndex) {
         if (value < 0 || value != std::floor(value) || value > INT32_MAX) {
           setError(err, err_len, "%s:%zu: label '%s' is not a class index", path,
                    row + 1, cell.c_str());
@@ -112,4 +114,18 @@ kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
     }
   }
   return dataset.release();
+}
+
+} // namespace
+
+kiln_dataset *kiln_dataset_load_csv(const char *path, const char *label_column,
+                                    float scale, float shift, char *err,
+                                    size_t err_len) {
+  return loadCsv(path, label_column, KILN_DTYPE_I32, scale, shift, err, err_len);
+}
+
+kiln_dataset *kiln_dataset_load_csv_f32(const char *path, const char *label_column,
+                                        float scale, float shift, char *err,
+                                        size_t err_len) {
+  return loadCsv(path, label_column, KILN_DTYPE_F32, scale, shift, err, err_len);
 }

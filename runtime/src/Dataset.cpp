@@ -13,13 +13,15 @@ using namespace kiln;
 
 kiln_dataset *kiln::allocateDataset(const char *featuresSource,
                                     const char *labelsSource, int64_t size,
-                                    int64_t exampleSize, char *err, size_t errLen) {
-  if (size < 0 || exampleSize <= 0) {
+                                    int64_t exampleSize, char *err, size_t errLen,
+                                    int32_t labelDType, int64_t labelSize) {
+  if (size < 0 || exampleSize <= 0 || labelSize <= 0 ||
+      (labelDType == KILN_DTYPE_I32 && labelSize != 1)) {
     setError(err, errLen, "%s: invalid dataset shape [%" PRId64 ", %" PRId64 "]",
              featuresSource, size, exampleSize);
     return nullptr;
   }
-  if (size > INT64_MAX / exampleSize) {
+  if (size > INT64_MAX / exampleSize || size > INT64_MAX / labelSize) {
     setError(err, errLen, "%s: dataset of %" PRId64 " x %" PRId64 " floats is too large",
              featuresSource, size, exampleSize);
     return nullptr;
@@ -29,11 +31,16 @@ kiln_dataset *kiln::allocateDataset(const char *featuresSource,
     dataset->size = size;
     dataset->exampleSize = exampleSize;
     dataset->features = allocateArray<float>(size * exampleSize);
-    dataset->labels = allocateArray<int32_t>(size);
+    dataset->labelDType = labelDType;
+    dataset->labelSize = labelSize;
+    if (labelDType == KILN_DTYPE_I32)
+      dataset->labels = allocateArray<int32_t>(size);
+    else
+      dataset->values = allocateArray<float>(size * labelSize);
     dataset->featuresSource = featuresSource;
     dataset->labelsSource = labelsSource;
   }
-  if (!dataset || !dataset->features || !dataset->labels) {
+  if (!dataset || !dataset->features || !(dataset->labels || dataset->values)) {
     setError(err, errLen, "%s: out of memory for %" PRId64 " x %" PRId64 " floats",
              featuresSource, size, exampleSize);
     return nullptr;
@@ -71,19 +78,66 @@ kiln_dataset *kiln_dataset_create(const char *source, int64_t n, int64_t example
   return dataset;
 }
 
+kiln_dataset *kiln_dataset_create_f32(const char *source, int64_t n,
+                                      int64_t example_size, const float *features,
+                                      int64_t label_size, const float *labels,
+                                      char *err, size_t err_len) {
+  if (!source)
+    source = "dataset";
+  if (n > 0 && (!features || !labels)) {
+    setError(err, err_len, "%s: features and labels must not be NULL", source);
+    return nullptr;
+  }
+  kiln_dataset *dataset = allocateDataset(source, source, n, example_size, err,
+                                          err_len, KILN_DTYPE_F32, label_size);
+  if (!dataset)
+    return nullptr;
+  std::copy_n(features, n * example_size, dataset->features.get());
+  std::copy_n(labels, n * label_size, dataset->values.get());
+  return dataset;
+}
+
 kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *err,
                                   size_t err_len) {
   n = std::clamp<int64_t>(n, 0, dataset->size);
-  kiln_dataset *subset =
-      allocateDataset(dataset->featuresSource.c_str(), dataset->labelsSource.c_str(),
-                      n, dataset->exampleSize, err, err_len);
+  kiln_dataset *subset = allocateDataset(
+      dataset->featuresSource.c_str(), dataset->labelsSource.c_str(), n,
+      dataset->exampleSize, err, err_len, dataset->labelDType, dataset->labelSize);
   if (!subset)
     return nullptr;
   std::copy_n(dataset->features.get(), n * dataset->exampleSize,
               subset->features.get());
-  std::copy_n(dataset->labels.get(), n, subset->labels.get());
+  if (n > 0)
+    std::copy_n(dataset->labelsAt(0), size_t(n) * dataset->labelBytes(),
+                subset->labelsAt(0));
   subset->hasLabels = dataset->hasLabels;
   return subset;
+}
+
+int kiln_dataset_append_features(kiln_dataset *dataset, const kiln_dataset *other,
+                                 char *err, size_t err_len) {
+  if (other->size != dataset->size) {
+    setError(err, err_len, "%s: %" PRId64 " examples, but %s has %" PRId64,
+             other->featuresSource.c_str(), other->size,
+             dataset->featuresSource.c_str(), dataset->size);
+    return -1;
+  }
+  int64_t left = dataset->exampleSize, right = other->exampleSize;
+  int64_t width = left + right;
+  MallocArray<float> features = allocateArray<float>(dataset->size * width);
+  if (!features) {
+    setError(err, err_len, "%s: out of memory for %" PRId64 " x %" PRId64 " floats",
+             other->featuresSource.c_str(), dataset->size, width);
+    return -1;
+  }
+  for (int64_t i = 0; i < dataset->size; ++i) {
+    std::copy_n(dataset->features.get() + i * left, left, features.get() + i * width);
+    std::copy_n(other->features.get() + i * right, right,
+                features.get() + i * width + left);
+  }
+  dataset->features = std::move(features);
+  dataset->exampleSize = width;
+  return 0;
 }
 
 void kiln_dataset_free(kiln_dataset *dataset) { delete dataset; }
@@ -102,11 +156,28 @@ const int32_t *kiln_dataset_labels(const kiln_dataset *dataset) {
   return dataset->labels.get();
 }
 
+const float *kiln_dataset_labels_f32(const kiln_dataset *dataset) {
+  return dataset->values.get();
+}
+
+int32_t kiln_dataset_label_dtype(const kiln_dataset *dataset) {
+  return dataset->labelDType;
+}
+
+int64_t kiln_dataset_label_size(const kiln_dataset *dataset) {
+  return dataset->labelSize;
+}
+
 int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
                               char *err, size_t err_len) {
   if (!dataset->hasLabels) {
     setError(err, err_len, "%s: the dataset has no labels",
              dataset->featuresSource.c_str());
+    return -1;
+  }
+  if (dataset->labelDType != KILN_DTYPE_I32) {
+    setError(err, err_len, "%s: the labels are real values, not class indices",
+             dataset->labelsSource.c_str());
     return -1;
   }
   for (int64_t i = 0; i < dataset->size; ++i) {

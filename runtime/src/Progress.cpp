@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include <unistd.h>
@@ -89,8 +90,10 @@ void Progress::onEpoch(const kiln_epoch_stats &stats, int64_t batchesPerEpoch,
     return;
   char testPart[64] = "";
   if (!std::isnan(stats.test_loss))
-    std::snprintf(testPart, sizeof(testPart), "  test_loss %.4f  test_acc %.4f",
-                  stats.test_loss, stats.test_accuracy);
+    std::snprintf(testPart, sizeof(testPart), "  test_loss %.4f", stats.test_loss);
+  if (!std::isnan(stats.test_accuracy))
+    std::snprintf(testPart + std::strlen(testPart), sizeof(testPart) - std::strlen(testPart),
+                  "  test_acc %.4f", stats.test_accuracy);
   std::fprintf(out,
                "%sepoch %" PRId64 "/%" PRId64 "  step %" PRId64 "/%" PRId64
                "  loss %.4f%s%s  %.0f img/s\n",

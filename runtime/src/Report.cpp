@@ -98,8 +98,16 @@ std::string toJson(const kiln_report &report) {
   json.open('{');
   json.key("model");
   json.string(report.model ? report.model : "");
-  json.key("test_accuracy");
-  json.number(report.test_accuracy);
+  if (!report.regression) {
+    json.key("test_accuracy");
+    json.number(report.test_accuracy);
+  }
+  if (report.top_k > 0) {
+    json.key("top_k");
+    json.integer(report.top_k);
+    json.key("test_top_k_accuracy");
+    json.number(report.test_top_k_accuracy);
+  }
   json.key("test_loss");
   json.number(report.test_loss);
   json.key("train_loss");
@@ -127,10 +135,12 @@ std::string toJson(const kiln_report &report) {
     json.number(stats.train_loss);
     json.key("test_loss");
     json.number(stats.test_loss);
-    json.key("test_accuracy");
-    json.number(stats.test_accuracy);
-    json.key("train_accuracy");
-    json.number(stats.train_accuracy);
+    if (!report.regression) {
+      json.key("test_accuracy");
+      json.number(stats.test_accuracy);
+      json.key("train_accuracy");
+      json.number(stats.train_accuracy);
+    }
     json.close('}');
   }
   json.close(']');

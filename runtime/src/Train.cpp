@@ -4,6 +4,7 @@
 #include "Error.h"
 #include "Evaluate.h"
 #include "MallocArray.h"
+#include "PackInputs.h"
 #include "Progress.h"
 #include "Summaries.h"
 
@@ -72,6 +73,8 @@ bool checkOptions(const kiln_model &model, const kiln_train_options &options,
              KILN_STATE_ALIGNMENT);
     return false;
   }
+  if (!checkTopK(model, options.top_k, err, errLen))
+    return false;
   if (!checkDatasetFitsModel(model, train, err, errLen) ||
       (test && !checkDatasetFitsModel(model, *test, err, errLen)))
     return false;
@@ -140,6 +143,9 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   report->batch_size = options->batch_size;
   report->seed = options->seed;
   report->train_loss = report->test_loss = report->test_accuracy = NAN;
+  report->regression = !kiln_model_is_classifier(model);
+  report->top_k = options->top_k;
+  report->test_top_k_accuracy = NAN;
   report->model = strdup(model->name ? model->name : "model");
   if (!report->model) {
     setError(err, err_len, "out of memory");
@@ -161,7 +167,10 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   }
   MallocArray<float> batchOutputs =
       allocateArray<float>(options->batch_size * model->output_size);
-  if (!report->history || !batchOutputs) {
+  // Several inputs: each batch repacked into their blocks.
+  MallocArray<float> packed = allocateArray<float>(
+      model->num_inputs > 1 ? options->batch_size * model->input_size : 1);
+  if (!report->history || !batchOutputs || !packed) {
     setError(err, err_len, "out of memory for %" PRId64 " epochs of history",
              options->epochs);
     return -1;
@@ -226,16 +235,18 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     kiln_batcher_seek(batcher.get(), position.epoch, position.batch);
     int64_t epoch = position.epoch + 1;
     int64_t epochImages = 0;
-    const float *x;
-    const int32_t *y;
-    while (int64_t rows = kiln_batcher_next(batcher.get(), &x, &y)) {
+    const float *rowsX;
+    const void *y;
+    while (int64_t rows = kiln_batcher_next(batcher.get(), &rowsX, &y)) {
+      const float *x = packInputs(*model, rowsX, rows, packed.get());
       bool sampled =
           options->log_every > 0 && (position.step + 1) % options->log_every == 0;
       double batchAccuracy = NAN;
-      if (sampled) {
+      if (sampled && kiln_model_is_classifier(model)) {
         // Measured before the update, like the loss train_step returns.
         model->evaluate(holder.state, x, y, rows, batchOutputs.get());
-        batchAccuracy = double(countCorrect(batchOutputs.get(), y, rows,
+        batchAccuracy = double(countCorrect(batchOutputs.get(),
+                                            static_cast<const int32_t *>(y), rows,
                                             model->output_size, nullptr)) /
                         double(rows);
         position.epoch_accuracy_sum += batchAccuracy;
@@ -281,10 +292,15 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     kiln_epoch_stats &stats = report->history[position.epoch];
     stats = {epoch, position.epoch_loss_sum / double(stepsPerEpoch), NAN, NAN,
              meanOrNaN(position.epoch_accuracy_sum, position.epoch_accuracy_batches)};
-    if (test && kiln_evaluate(model, holder.state, test, evalBatchSize,
-                              &stats.test_loss, &stats.test_accuracy, nullptr, err,
-                              err_len) != 0)
-      return -1;
+    if (test) {
+      kiln_metrics metrics;
+      if (kiln_evaluate_metrics(model, holder.state, test, evalBatchSize, options->top_k,
+                                &metrics, nullptr, err, err_len) != 0)
+        return -1;
+      stats.test_loss = metrics.loss;
+      stats.test_accuracy = metrics.accuracy;
+      report->test_top_k_accuracy = metrics.top_k_accuracy;
+    }
     report->history_size = report->epochs = epoch;
     report->train_loss = stats.train_loss;
     report->test_loss = stats.test_loss;

@@ -378,3 +378,33 @@ module @no_params attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.
     return %1, %x : tensor<f32>, tensor<?x3xf32>
   }
 }
+
+// -----
+
+// piecewise_constant needs one more value than boundaries.
+module @piecewise_value_count attributes {kiln.optimizer = {kind = "sgd", learning_rate = {kind = "piecewise_constant", boundaries = [2.0 : f32, 4.0 : f32], values = [0.1 : f32, 0.01 : f32]}}} {
+  // expected-error @+1 {{piecewise_constant needs one more value than boundaries}}
+  func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
+                     %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
+      -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
+    %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = kiln.softmax_cross_entropy %0, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
+    %2 = kiln.reduce_mean %1 : (tensor<?xf32>) -> tensor<f32>
+    return %2, %0 : tensor<f32>, tensor<?x3xf32>
+  }
+}
+
+// -----
+
+// piecewise_constant boundaries must increase.
+module @piecewise_order attributes {kiln.optimizer = {kind = "sgd", learning_rate = {kind = "piecewise_constant", boundaries = [4.0 : f32, 2.0 : f32], values = [0.1 : f32, 0.01 : f32, 0.001 : f32]}}} {
+  // expected-error @+1 {{piecewise_constant boundaries must increase}}
+  func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
+                     %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
+      -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
+    %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = kiln.softmax_cross_entropy %0, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
+    %2 = kiln.reduce_mean %1 : (tensor<?xf32>) -> tensor<f32>
+    return %2, %0 : tensor<f32>, tensor<?x3xf32>
+  }
+}

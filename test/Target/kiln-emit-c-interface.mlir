@@ -3,6 +3,7 @@
 // RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | FileCheck %s --check-prefix=LOWERED
 // RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=IR
 // RUN: kiln-opt %t/wrappers.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=WRAP
+// RUN: kiln-opt %t/packed.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=PACKED
 // RUN: kiln-opt %t/errors.mlir -split-input-file -verify-diagnostics --kiln-emit-c-interface
 
 // The public C functions around the lowered *_impl functions: plain pointers
@@ -183,6 +184,36 @@ module @m attributes {kiln.state_size = 256 : i64} {
       attributes {kiln.c_roles = [{name = "state", role = "state", shape = array<i64>},
                                   {name = "x", role = "input", shape = array<i64: 2>},
                                   {name = "loss", role = "loss", shape = array<i64>}]} {
+    llvm.return
+  }
+}
+
+//--- packed.mlir
+// Two inputs: besides @m_step (one pointer each), @m_step_packed takes them
+// in one buffer, a's [batch, 2] block then b's [batch, 3]: b starts
+// batch * 2 floats in. The f32 label is passed through as a pointer.
+// PACKED-LABEL: llvm.func @m_step_packed(
+// PACKED-SAME: %[[S:.*]]: !llvm.ptr, %[[IN:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[N:.*]]: i64) {
+// PACKED-NEXT: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PACKED: %[[A:.*]] = llvm.getelementptr %[[IN]][%[[ZERO]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// PACKED-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PACKED-NEXT: %[[ROWS:.*]] = llvm.mul %[[ONE]], %[[N]] : i64
+// PACKED-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64) : i64
+// PACKED-NEXT: %[[ASIZE:.*]] = llvm.mul %[[ROWS]], %[[TWO]] : i64
+// PACKED-NEXT: %[[BSTART:.*]] = llvm.add %[[ZERO]], %[[ASIZE]] : i64
+// PACKED: %[[B:.*]] = llvm.getelementptr %[[IN]][%[[BSTART]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// PACKED: llvm.call @m_step_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[A]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[B]], %[[B]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[Y]], %[[Y]],
+// PACKED-LABEL: llvm.func @m_step(
+// PACKED-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64) {
+module @m attributes {kiln.state_size = 256 : i64} {
+  llvm.func @m_step_impl(%s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64,
+                         %a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64, %a4: i64, %a5: i64, %a6: i64,
+                         %b0: !llvm.ptr, %b1: !llvm.ptr, %b2: i64, %b3: i64, %b4: i64, %b5: i64, %b6: i64,
+                         %y0: !llvm.ptr, %y1: !llvm.ptr, %y2: i64, %y3: i64, %y4: i64)
+      attributes {kiln.c_roles = [{name = "state", role = "state", shape = array<i64>},
+                                  {name = "a", role = "input", shape = array<i64: -9223372036854775808, 2>},
+                                  {name = "b", role = "input", shape = array<i64: -9223372036854775808, 3>},
+                                  {dtype = "f32", name = "y", role = "label", shape = array<i64: -9223372036854775808>}]} {
     llvm.return
   }
 }

@@ -53,7 +53,7 @@
 // inputs and labels through restrict (read-only) to_tensor.
 // CHECK-LABEL: func.func private @mlp_train_step_impl
 // CHECK-SAME: (%[[STATE:.*]]: memref<?xi8>, %[[X:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?xi32>, %[[LOSS:.*]]: memref<f32>)
-// CHECK-SAME: kiln.c_roles = [{name = "state", role = "state", shape = array<i64>}, {name = "pixels", role = "input", shape = array<i64: -9223372036854775808, 4>}, {name = "digit", role = "label", shape = array<i64: -9223372036854775808>}, {name = "loss", role = "loss", shape = array<i64>}]
+// CHECK-SAME: kiln.c_roles = [{name = "state", role = "state", shape = array<i64>}, {name = "pixels", role = "input", shape = array<i64: -9223372036854775808, 4>}, {dtype = "i32", name = "digit", role = "label", shape = array<i64: -9223372036854775808>}, {name = "loss", role = "loss", shape = array<i64>}]
 // CHECK: %[[O0:.*]] = arith.constant 0 : index
 // CHECK-NEXT: %[[V0:.*]] = memref.view %[[STATE]][%[[O0]]][] : memref<?xi8> to memref<4x20xf32>
 // CHECK-NEXT: %[[W1:.*]] = bufferization.to_tensor %[[V0]] restrict writable : memref<4x20xf32> to tensor<4x20xf32>
@@ -112,7 +112,7 @@
 // @evaluate: (state, input, label, loss out, output out).
 // CHECK-LABEL: func.func private @mlp_evaluate_impl
 // CHECK-SAME: (%[[STATE:.*]]: memref<?xi8>, %[[X:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?xi32>, %[[LOSS:.*]]: memref<f32>, %[[OUT:.*]]: memref<?x3xf32>)
-// CHECK-SAME: kiln.c_roles = [{name = "const_state", role = "state", shape = array<i64>}, {name = "pixels", role = "input", shape = array<i64: -9223372036854775808, 4>}, {name = "digit", role = "label", shape = array<i64: -9223372036854775808>}, {name = "loss", role = "loss", shape = array<i64>}, {name = "scores", role = "output", shape = array<i64: -9223372036854775808, 3>}]
+// CHECK-SAME: kiln.c_roles = [{name = "const_state", role = "state", shape = array<i64>}, {name = "pixels", role = "input", shape = array<i64: -9223372036854775808, 4>}, {dtype = "i32", name = "digit", role = "label", shape = array<i64: -9223372036854775808>}, {name = "loss", role = "loss", shape = array<i64>}, {name = "scores", role = "output", shape = array<i64: -9223372036854775808, 3>}]
 // CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[LOSS]] : (tensor<f32>, memref<f32>) -> ()
 // CHECK-NEXT: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[OUT]] : (tensor<?x3xf32>, memref<?x3xf32>) -> ()
 // CHECK-NEXT: return

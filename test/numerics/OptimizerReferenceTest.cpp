@@ -23,6 +23,7 @@
 #include "reg_l2.h"
 #include "sched_cosine.h"
 #include "sched_exponential.h"
+#include "sched_piecewise.h"
 
 #include <gtest/gtest.h>
 
@@ -128,6 +129,13 @@ std::vector<Case> cases() {
        [](Reference &r, const Vec &g, int t) {
          // Step t uses the rate at t - 1 completed steps.
          sgdStep(r, g, 0.1 * std::pow(0.5, std::floor((t - 1) / 2.0)));
+       }},
+      {"piecewise_constant", sched_piecewise_kiln_model(),
+       SCHED_PIECEWISE_W_OFFSET,
+       [](Reference &r, const Vec &g, int t) {
+         // Keras: values[0] while completed steps <= 1, values[1] while <= 3.
+         int completed = t - 1;
+         sgdStep(r, g, completed <= 1 ? 0.1 : completed <= 3 ? 0.05 : 0.02);
        }},
       {"cosine_decay_warmup", sched_cosine_kiln_model(), SCHED_COSINE_W_OFFSET,
        [](Reference &r, const Vec &g, int t) {

@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 
 #include "kiln/batcher.h"
+#include "kiln/model.h"
 
 #include <gtest/gtest.h>
 
@@ -64,8 +65,9 @@ std::vector<std::vector<int32_t>> epochBatches(kiln_batcher *batcher, int64_t ep
   kiln_batcher_start_epoch(batcher, epoch);
   std::vector<std::vector<int32_t>> batches;
   const float *x;
-  const int32_t *y;
-  while (int64_t rows = kiln_batcher_next(batcher, &x, &y)) {
+  const void *labels;
+  while (int64_t rows = kiln_batcher_next(batcher, &x, &labels)) {
+    const auto *y = static_cast<const int32_t *>(labels);
     batches.emplace_back(y, y + rows);
     for (int64_t row = 0; row < rows; ++row) {
       EXPECT_EQ(x[2 * row], float(y[row]));
@@ -119,6 +121,51 @@ TEST(BatcherTest, BatchLargerThanDatasetGivesOneBatch) {
   kiln_batcher_options options{8, 1, /*shuffle=*/1, /*drop_remainder=*/0};
   BatcherPtr batcher(kiln_batcher_create(dataset.get(), &options, nullptr, 0));
   EXPECT_EQ(batchSizes(epochBatches(batcher.get(), 0)), (std::vector<size_t>{3}));
+}
+
+// Real-valued labels (two per example) travel with their rows, shuffled or
+// not, and the partial batch is dropped only when asked.
+TEST(BatcherTest, GathersFloatLabelsWithTheirRows) {
+  const int64_t n = 7;
+  std::vector<float> features, labels;
+  for (int64_t i = 0; i < n; ++i) {
+    features.insert(features.end(), {float(i), float(i) + 0.5f});
+    labels.insert(labels.end(), {float(i) * 10, float(i) * -0.25f});
+  }
+  DatasetPtr dataset(kiln_dataset_create_f32("regression", n, 2, features.data(), 2,
+                                             labels.data(), nullptr, 0));
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(kiln_dataset_label_dtype(dataset.get()), KILN_DTYPE_F32);
+  EXPECT_EQ(kiln_dataset_label_size(dataset.get()), 2);
+  for (int drop : {0, 1})
+    for (int shuffle : {0, 1}) {
+      kiln_batcher_options options{3, 5, shuffle, drop};
+      BatcherPtr batcher(kiln_batcher_create(dataset.get(), &options, nullptr, 0));
+      ASSERT_NE(batcher, nullptr);
+      const float *x;
+      const void *y;
+      std::vector<int64_t> sizes, seen;
+      while (int64_t rows = kiln_batcher_next(batcher.get(), &x, &y)) {
+        sizes.push_back(rows);
+        const auto *values = static_cast<const float *>(y);
+        for (int64_t row = 0; row < rows; ++row) {
+          float example = x[2 * row];
+          seen.push_back(int64_t(example));
+          EXPECT_EQ(values[2 * row], example * 10);
+          EXPECT_EQ(values[2 * row + 1], example * -0.25f);
+        }
+      }
+      EXPECT_EQ(sizes, drop ? (std::vector<int64_t>{3, 3}) : (std::vector<int64_t>{3, 3, 1}))
+          << "shuffle " << shuffle << ", drop " << drop;
+      std::vector<int64_t> expected(seen.size());
+      if (shuffle) {
+        expected = permutation(5, 0, n);
+        expected.resize(seen.size());
+      } else {
+        std::iota(expected.begin(), expected.end(), 0);
+      }
+      EXPECT_EQ(seen, expected) << "shuffle " << shuffle << ", drop " << drop;
+    }
 }
 
 TEST(BatcherTest, RejectsNonPositiveBatchSize) {

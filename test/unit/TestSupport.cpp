@@ -129,8 +129,9 @@ float softmaxForward(const SoftmaxState &s, const float *x, int32_t label,
   return -std::log(probabilities[label]);
 }
 
-float evaluateSoftmax(const void *state, const float *x, const int32_t *y,
+float evaluateSoftmax(const void *state, const float *x, const void *labels,
                       int64_t batch, float *outputs) {
+  const auto *y = static_cast<const int32_t *>(labels);
   const auto &s = *static_cast<const SoftmaxState *>(state);
   float loss = 0;
   for (int64_t i = 0; i < batch; ++i)
@@ -138,7 +139,8 @@ float evaluateSoftmax(const void *state, const float *x, const int32_t *y,
   return loss / float(batch);
 }
 
-float trainSoftmax(void *state, const float *x, const int32_t *y, int64_t batch) {
+float trainSoftmax(void *state, const float *x, const void *labels, int64_t batch) {
+  const auto *y = static_cast<const int32_t *>(labels);
   auto &s = *static_cast<SoftmaxState *>(state);
   SoftmaxState gradient{};
   float loss = 0;
@@ -168,7 +170,7 @@ void predictSoftmax(const void *state, const float *x, int64_t batch, float *out
     softmaxForward(s, x + i * kInputs, 0, outputs + i * kClasses);
 }
 
-float trainDiverging(void *state, const float *x, const int32_t *y, int64_t batch) {
+float trainDiverging(void *state, const float *x, const void *y, int64_t batch) {
   float loss = trainSoftmax(state, x, y, batch);
   return static_cast<SoftmaxState *>(state)->steps == 3 ? NAN : loss;
 }

@@ -134,24 +134,35 @@ int runEval(const EvalRequest &request) {
   DataRequest dataRequest;
   dataRequest.test = true;
   dataRequest.testLimit = request.testLimit;
-  Expected<RecipeData> data = loadRecipeData(recipe, built->baseDir, dataRequest,
-                                             model.output_size);
+  Expected<RecipeData> data =
+      loadRecipeData(recipe, built->baseDir, dataRequest, model);
   if (!data)
     return fail(data.takeError());
   DatasetPtr test = std::move(data->test);
 
   int64_t classes = model.output_size;
-  std::vector<int64_t> confusion(size_t(classes * classes));
-  double loss, accuracy;
+  bool classifier = kiln_model_is_classifier(&model);
+  std::vector<int64_t> confusion(classifier ? size_t(classes * classes) : 0);
+  kiln_metrics metrics;
   char err[512] = "";
-  if (kiln_evaluate(&model, state.get(), test.get(),
-                    request.batchSize ? request.batchSize : recipe.batchSize,
-                    &loss, &accuracy, confusion.data(), err, sizeof(err)) != 0)
+  if (kiln_evaluate_metrics(
+          &model, state.get(), test.get(),
+          request.batchSize ? request.batchSize : recipe.batchSize, recipe.topK,
+          &metrics, classifier ? confusion.data() : nullptr, err, sizeof(err)) != 0)
     return fail(err);
 
   raw_ostream &os = outs();
-  os << format("examples %lld  loss %.4f  accuracy %.4f\n",
-               (long long)kiln_dataset_size(test.get()), loss, accuracy);
+  os << format("examples %lld  loss %.4f",
+               (long long)kiln_dataset_size(test.get()), metrics.loss);
+  if (!classifier) {
+    os << '\n'; // real-valued labels: the loss is the metric
+    return 0;
+  }
+  os << format("  accuracy %.4f", metrics.accuracy);
+  if (recipe.topK > 0)
+    os << format("  top_%lld_accuracy %.4f", (long long)recipe.topK,
+                 metrics.top_k_accuracy);
+  os << '\n';
   os << "confusion matrix (rows: label, columns: predicted)\n      ";
   for (int64_t c = 0; c < classes; ++c)
     os << format(" %6lld", (long long)c);
@@ -175,13 +186,15 @@ int runPredict(const PredictRequest &request) {
       restoreState(*built, request.checkpointPath), kiln_state_free);
   if (!state)
     return 1;
-  Expected<DatasetPtr> input = loadInput(request.input, recipe, built->baseDir);
+  Expected<DatasetPtr> input =
+      loadInput(request.input, recipe, built->baseDir, model);
   if (!input)
     return fail(input.takeError());
   const kiln_dataset *examples = input->get();
   int64_t count = kiln_dataset_size(examples), classes = model.output_size;
   char err[512] = "";
-  bool labelled = kiln_dataset_has_labels(examples);
+  bool classifier = kiln_model_is_classifier(&model);
+  bool labelled = classifier && kiln_dataset_has_labels(examples);
   if (labelled &&
       kiln_dataset_check_labels(examples, classes, err, sizeof(err)) != 0)
     return fail(err);
@@ -201,6 +214,15 @@ int runPredict(const PredictRequest &request) {
     os << format("wrote %lld x %lld outputs to ", (long long)count,
                  (long long)classes)
        << request.outputPath << '\n';
+  }
+  if (!classifier) {
+    // Real values: print each row's outputs.
+    for (int64_t row = 0; request.outputPath.empty() && row < count; ++row) {
+      for (int64_t c = 0; c < classes; ++c)
+        os << (c ? " " : "") << format("%g", outputs[size_t(row * classes + c)]);
+      os << '\n';
+    }
+    return 0;
   }
   // The argmax of each row, as kiln_evaluate counts it.
   const int32_t *labels = kiln_dataset_labels(examples);

@@ -27,8 +27,12 @@ static Error runtimeError(const char *message) {
 
 /// One source through the runtime loader of its format. `source.images` is
 /// the features file; empty label fields load the examples without labels.
+/// The labels are of the kind `model` takes; the features of its further
+/// inputs (`source.moreInputs`) are appended to each example.
 static Expected<DatasetPtr> loadSource(const DataSource &source,
-                                       StringRef baseDir) {
+                                       StringRef baseDir,
+                                       const kiln_model &model) {
+  bool realLabels = !kiln_model_is_classifier(&model);
   char err[512] = "";
   std::string features = resolvePath(source.images, baseDir);
   std::string labels = resolvePath(source.labels, baseDir);
@@ -40,15 +44,15 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
     dataset.reset(kiln_dataset_load_idx(features.c_str(), labelsPath, scale,
                                         shift, err, sizeof(err)));
   else if (source.format == "npy")
-    dataset.reset(kiln_dataset_load_npy(features.c_str(), labelsPath, scale,
-                                        shift, err, sizeof(err)));
+    dataset.reset((realLabels ? kiln_dataset_load_npy_f32 : kiln_dataset_load_npy)(
+        features.c_str(), labelsPath, scale, shift, err, sizeof(err)));
   else if (source.format == "csv")
-    dataset.reset(kiln_dataset_load_csv(
+    dataset.reset((realLabels ? kiln_dataset_load_csv_f32 : kiln_dataset_load_csv)(
         features.c_str(),
         source.labelColumn.empty() ? nullptr : source.labelColumn.c_str(),
         scale, shift, err, sizeof(err)));
   else if (source.format == "npz")
-    dataset.reset(kiln_dataset_load_npz(
+    dataset.reset((realLabels ? kiln_dataset_load_npz_f32 : kiln_dataset_load_npz)(
         features.c_str(), source.xKey.c_str(),
         source.yKey.empty() ? nullptr : source.yKey.c_str(), scale, shift, err,
         sizeof(err)));
@@ -59,16 +63,46 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
                              source.format.c_str());
   if (!dataset)
     return runtimeError(err);
+  if (source.moreInputs.empty())
+    return std::move(dataset);
+  // Each input's file must hold that input's features.
+  auto checkSize = [&](const kiln_dataset *part, size_t input,
+                       StringRef path) -> Error {
+    int64_t size = kiln_dataset_example_size(part);
+    if (model.num_inputs > int32_t(input) && size == model.input_sizes[input])
+      return Error::success();
+    return createStringError(
+        inconvertibleErrorCode(),
+        "%s: %lld floats per example, but input %zu of the model takes %lld",
+        path.str().c_str(), (long long)size, input + 1,
+        (long long)(model.num_inputs > int32_t(input) ? model.input_sizes[input]
+                                                      : 0));
+  };
+  if (Error error = checkSize(dataset.get(), 0, features))
+    return std::move(error);
+  for (auto [i, file] : llvm::enumerate(source.moreInputs)) {
+    std::string path = resolvePath(file, baseDir);
+    DatasetPtr part(kiln_dataset_load_npy(path.c_str(), nullptr, scale, shift,
+                                          err, sizeof(err)));
+    if (!part)
+      return runtimeError(err);
+    if (Error error = checkSize(part.get(), i + 1, path))
+      return std::move(error);
+    if (kiln_dataset_append_features(dataset.get(), part.get(), err,
+                                     sizeof(err)) != 0)
+      return runtimeError(err);
+  }
   return std::move(dataset);
 }
 
 /// Standardizes `target` with the statistics of the whole train set, which
 /// is loaded for the purpose unless `train` is it.
 static Error standardize(const TrainingRecipe &recipe, StringRef baseDir,
-                         kiln_dataset *train, kiln_dataset *target) {
+                         kiln_dataset *train, kiln_dataset *target,
+                         const kiln_model &model) {
   DatasetPtr loaded;
   if (!train) {
-    Expected<DatasetPtr> full = loadSource(*recipe.train, baseDir);
+    Expected<DatasetPtr> full = loadSource(*recipe.train, baseDir, model);
     if (!full)
       return full.takeError();
     loaded = std::move(*full);
@@ -80,16 +114,19 @@ static Error standardize(const TrainingRecipe &recipe, StringRef baseDir,
   return Error::success();
 }
 
-/// The first `limit` examples, with every label a class of the model.
+/// The first `limit` examples, with every label a class of a classifier
+/// (real-valued labels are checked against the model by the runtime).
 static Error finish(DatasetPtr &dataset, std::optional<int64_t> limit,
-                    int64_t numClasses) {
+                    const kiln_model &model) {
   char err[512] = "";
   if (limit) {
     dataset.reset(kiln_dataset_subset(dataset.get(), *limit, err, sizeof(err)));
     if (!dataset)
       return runtimeError(err);
   }
-  if (kiln_dataset_check_labels(dataset.get(), numClasses, err, sizeof(err)))
+  if (kiln_model_is_classifier(&model) &&
+      kiln_dataset_check_labels(dataset.get(), model.output_size, err,
+                                sizeof(err)))
     return runtimeError(err);
   return Error::success();
 }
@@ -97,7 +134,7 @@ static Error finish(DatasetPtr &dataset, std::optional<int64_t> limit,
 Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
                                     StringRef baseDir,
                                     const DataRequest &request,
-                                    int64_t numClasses) {
+                                    const kiln_model &model) {
   RecipeData data;
   for (bool isTrain : {true, false}) {
     if (!(isTrain ? request.train : request.test))
@@ -107,7 +144,7 @@ Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
       return createStringError(inconvertibleErrorCode(),
                                "the model has no 'data { %s = ... }' entry",
                                isTrain ? "train" : "test");
-    Expected<DatasetPtr> loaded = loadSource(*source, baseDir);
+    Expected<DatasetPtr> loaded = loadSource(*source, baseDir, model);
     if (!loaded)
       return loaded.takeError();
     (isTrain ? data.train : data.test) = std::move(*loaded);
@@ -115,18 +152,19 @@ Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
   if (recipe.normalize == Normalization::Standardize) {
     if (data.train) {
       if (Error error = standardize(recipe, baseDir, data.train.get(),
-                                    data.test.get()))
+                                    data.test.get(), model))
         return std::move(error);
     } else if (data.test) {
-      if (Error error = standardize(recipe, baseDir, nullptr, data.test.get()))
+      if (Error error =
+              standardize(recipe, baseDir, nullptr, data.test.get(), model))
         return std::move(error);
     }
   }
   if (data.train)
-    if (Error error = finish(data.train, request.trainLimit, numClasses))
+    if (Error error = finish(data.train, request.trainLimit, model))
       return std::move(error);
   if (data.test)
-    if (Error error = finish(data.test, request.testLimit, numClasses))
+    if (Error error = finish(data.test, request.testLimit, model))
       return std::move(error);
   return std::move(data);
 }
@@ -155,7 +193,8 @@ static bool csvHasColumn(StringRef path, StringRef column) {
 }
 
 Expected<DatasetPtr> loadInput(const InputRequest &request,
-                               const TrainingRecipe &recipe, StringRef baseDir) {
+                               const TrainingRecipe &recipe, StringRef baseDir,
+                               const kiln_model &model) {
   DataSource source;
   source.format = request.format.empty() ? formatOf(request.path) : request.format;
   source.images = request.path;
@@ -186,11 +225,12 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
   if (source.format == "npz" && train && train->format == "npz")
     source.xKey = train->xKey;
 
-  Expected<DatasetPtr> input = loadSource(source, /*baseDir=*/"");
+  Expected<DatasetPtr> input = loadSource(source, /*baseDir=*/"", model);
   if (!input)
     return input.takeError();
   if (recipe.normalize == Normalization::Standardize)
-    if (Error error = standardize(recipe, baseDir, nullptr, input->get()))
+    if (Error error =
+            standardize(recipe, baseDir, nullptr, input->get(), model))
       return std::move(error);
   return input;
 }

@@ -11,6 +11,7 @@
 #define KILN_TOOLS_KILN_DATASETS_H
 
 #include "kiln/dataset.h"
+#include "kiln/model.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -45,13 +46,14 @@ struct RecipeData {
   DatasetPtr train, test; // null when not requested
 };
 
-/// Loads the requested data sets of `recipe` (each must be present),
-/// normalizes them as the recipe says, keeps the first `limit` examples of
-/// each and checks that every label is a class in [0, numClasses).
+/// Loads the requested data sets of `recipe` (each must be present) with
+/// labels of the kind `model` takes, normalizes them as the recipe says,
+/// keeps the first `limit` examples of each and checks that every label of
+/// a classifier is a class of its outputs.
 llvm::Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
                                           llvm::StringRef baseDir,
                                           const DataRequest &request,
-                                          int64_t numClasses);
+                                          const kiln_model &model);
 
 /// Examples to predict on, from a file given on the command line.
 struct InputRequest {
@@ -68,7 +70,8 @@ struct InputRequest {
 /// used when the file has one; npz reads the train data's array names.
 llvm::Expected<DatasetPtr> loadInput(const InputRequest &request,
                                      const TrainingRecipe &recipe,
-                                     llvm::StringRef baseDir);
+                                     llvm::StringRef baseDir,
+                                     const kiln_model &model);
 
 } // namespace kiln::cli
 

@@ -95,12 +95,11 @@ static Error bindSymbol(void *handle, const std::string &symbol, T &result) {
 
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
-  if (info.inputs.size() != 1 || info.labels.size() != 1 ||
-      info.outputs.empty())
+  if (info.inputs.empty() || info.labels.size() != 1 || info.outputs.empty())
     return createStringError(
         inconvertibleErrorCode(),
         "model '%s' has %zu inputs, %zu labels and %zu outputs; kiln train "
-        "needs one input, one label and at least one output",
+        "needs at least one input, one label and at least one output",
         info.name.c_str(), info.inputs.size(), info.labels.size(),
         info.outputs.size());
 
@@ -120,14 +119,16 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
     return std::move(error);
   if (Error error = bindSymbol(loaded->handle, prefix + "_init", table.init))
     return std::move(error);
-  if (Error error =
-          bindSymbol(loaded->handle, prefix + "_train_step", table.train_step))
+  // Several inputs: the variants that take them packed in one buffer.
+  std::string suffix = info.inputs.size() > 1 ? "_packed" : "";
+  if (Error error = bindSymbol(loaded->handle, prefix + "_train_step" + suffix,
+                               table.train_step))
     return std::move(error);
-  if (Error error =
-          bindSymbol(loaded->handle, prefix + "_evaluate", table.evaluate))
+  if (Error error = bindSymbol(loaded->handle, prefix + "_evaluate" + suffix,
+                               table.evaluate))
     return std::move(error);
-  if (Error error =
-          bindSymbol(loaded->handle, prefix + "_predict", table.predict))
+  if (Error error = bindSymbol(loaded->handle, prefix + "_predict" + suffix,
+                               table.predict))
     return std::move(error);
 
   int64_t bytes = stateSize();
@@ -143,8 +144,19 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
     return std::move(error);
   table.name = loaded->name.c_str();
   table.state_size = static_cast<size_t>(bytes);
-  table.input_size = info.inputs.front().elementsPerExample();
+  for (const TensorInfo &input : info.inputs)
+    loaded->inputSizes.push_back(input.elementsPerExample());
+  table.input_size = 0;
+  for (int64_t size : loaded->inputSizes)
+    table.input_size += size;
+  if (info.inputs.size() > 1) {
+    table.num_inputs = int32_t(info.inputs.size());
+    table.input_sizes = loaded->inputSizes.data();
+  }
   table.output_size = info.outputs.front().elementsPerExample();
+  const TensorInfo &label = info.labels.front();
+  table.label_dtype = label.dtype == "i32" ? KILN_DTYPE_I32 : KILN_DTYPE_F32;
+  table.label_size = label.elementsPerExample();
   return std::move(loaded);
 }
 

@@ -34,7 +34,8 @@ llvm::Error linkSharedModel(llvm::StringRef objectPath,
 class LoadedModel {
 public:
   /// Loads `libraryPath` and binds the functions of the model `info`
-  /// describes, which must have one input, one label and an output.
+  /// describes, which must have one label and an output; with several
+  /// inputs, their packed variants.
   static llvm::Expected<std::unique_ptr<LoadedModel>>
   load(const ModelInfo &info, llvm::StringRef libraryPath);
   ~LoadedModel();
@@ -52,6 +53,7 @@ private:
   std::vector<std::string> entryNames;
   std::vector<std::vector<int64_t>> entryShapes;
   std::vector<kiln_state_entry> entries;
+  std::vector<int64_t> inputSizes; // behind table.input_sizes
   kiln_model table = {};
 };
 

@@ -35,8 +35,12 @@ struct ReportHolder {
 
 static void printSummary(const kiln_report &report, raw_ostream &os) {
   if (!std::isnan(report.test_accuracy))
-    os << format("test_accuracy %.4f  test_loss %.4f  ", report.test_accuracy,
-                 report.test_loss);
+    os << format("test_accuracy %.4f  ", report.test_accuracy);
+  if (report.top_k > 0 && !std::isnan(report.test_top_k_accuracy))
+    os << format("test_top_%lld_accuracy %.4f  ", (long long)report.top_k,
+                 report.test_top_k_accuracy);
+  if (!std::isnan(report.test_loss))
+    os << format("test_loss %.4f  ", report.test_loss);
   os << format("train_loss %.4f  epochs %lld  steps %lld  %.1f s  %.0f img/s",
                report.train_loss, (long long)report.epochs,
                (long long)report.steps, report.train_seconds,
@@ -91,8 +95,8 @@ int runTrain(const TrainRequest &request) {
   dataRequest.test = recipe.test.has_value();
   dataRequest.trainLimit = request.trainLimit;
   dataRequest.testLimit = request.testLimit;
-  Expected<RecipeData> data = loadRecipeData(recipe, built->baseDir, dataRequest,
-                                             model.output_size);
+  Expected<RecipeData> data =
+      loadRecipeData(recipe, built->baseDir, dataRequest, model);
   if (!data)
     return fail(data.takeError());
   DatasetPtr train = std::move(data->train), test = std::move(data->test);
@@ -102,6 +106,8 @@ int runTrain(const TrainRequest &request) {
   options.epochs = request.epochs.value_or(recipe.epochs);
   options.batch_size = request.batchSize.value_or(recipe.batchSize);
   options.seed = request.seed.value_or(recipe.seed);
+  options.drop_remainder = recipe.dropRemainder;
+  options.top_k = recipe.topK;
   if (resume) {
     // A resumed run keeps its batch order unless a flag says otherwise (and
     // then the runtime refuses the mismatch).

@@ -46,11 +46,13 @@ KILN_API void kiln_batcher_start_epoch(kiln_batcher *batcher, int64_t epoch);
  * run sees the batches it had not trained on yet. */
 KILN_API void kiln_batcher_seek(kiln_batcher *batcher, int64_t epoch, int64_t batch);
 
-/* Sets *x ([rows, example_size]) and *y ([rows]) to the next batch of the
- * current epoch and returns its row count, or 0 once the epoch is over. The
- * pointers stay valid until the next call or kiln_batcher_free. */
+/* Sets *x ([rows, example_size]) and *y (the rows' labels: [rows] int32
+ * class indices or [rows, label_size] floats, as the dataset holds them) to
+ * the next batch of the current epoch and returns its row count, or 0 once
+ * the epoch is over. The pointers stay valid until the next call or
+ * kiln_batcher_free. */
 KILN_API int64_t kiln_batcher_next(kiln_batcher *batcher, const float **x,
-                                   const int32_t **y);
+                                   const void **y);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,8 @@
 /* dataset.h - an in-memory labelled dataset and its loaders.
  *
  * A dataset holds n examples: float features laid out row-major as
- * [n, example_size] and one int32 label per example. Errors are reported by
+ * [n, example_size] and their labels: one int32 class index per example, or
+ * (the *_f32 loaders, for regression) label_size floats per example. Errors are reported by
  * returning NULL (or nonzero) and writing "SOURCE: reason" into err, which
  * may be NULL; messages longer than err_len are truncated.
  */
@@ -53,11 +54,41 @@ KILN_API kiln_dataset *kiln_dataset_load_npz(const char *path, const char *featu
                                              const char *labels_key, float scale,
                                              float shift, char *err, size_t err_len);
 
+/* The same three loaders with real-valued labels (regression targets): the
+ * CSV label column may hold any finite number (label_size 1); the NumPy
+ * labels ([n] or [n, k], float32, float64, int32, int64 or uint8) become k
+ * floats per example. Labels are not scaled or shifted. */
+KILN_API kiln_dataset *kiln_dataset_load_csv_f32(const char *path,
+                                                 const char *label_column, float scale,
+                                                 float shift, char *err, size_t err_len);
+KILN_API kiln_dataset *kiln_dataset_load_npy_f32(const char *features_path,
+                                                 const char *labels_path, float scale,
+                                                 float shift, char *err, size_t err_len);
+KILN_API kiln_dataset *kiln_dataset_load_npz_f32(const char *path,
+                                                 const char *features_key,
+                                                 const char *labels_key, float scale,
+                                                 float shift, char *err, size_t err_len);
+
 /* Copies n examples from caller memory; source names the data in messages. */
 KILN_API kiln_dataset *kiln_dataset_create(const char *source, int64_t n,
                                            int64_t example_size, const float *features,
                                            const int32_t *labels, char *err,
                                            size_t err_len);
+
+/* The same with label_size float labels per example ([n, label_size]). */
+KILN_API kiln_dataset *kiln_dataset_create_f32(const char *source, int64_t n,
+                                               int64_t example_size,
+                                               const float *features, int64_t label_size,
+                                               const float *labels, char *err,
+                                               size_t err_len);
+
+/* Appends `other`'s features to each example of `dataset` (same number of
+ * examples): rows become [dataset's features, other's], as a model of
+ * several inputs takes them (see kiln_model::num_inputs). Labels stay
+ * `dataset`'s. Returns 0, or -1 with a message. */
+KILN_API int kiln_dataset_append_features(kiln_dataset *dataset,
+                                          const kiln_dataset *other, char *err,
+                                          size_t err_len);
 
 /* A new dataset holding copies of the first n examples (n is clamped to the size). */
 KILN_API kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n,
@@ -81,12 +112,19 @@ KILN_API int64_t kiln_dataset_size(const kiln_dataset *dataset);
 KILN_API int64_t kiln_dataset_example_size(const kiln_dataset *dataset);
 /* Row-major [size, example_size]. */
 KILN_API const float *kiln_dataset_features(const kiln_dataset *dataset);
+/* KILN_DTYPE_I32 (class indices, one per example) or KILN_DTYPE_F32
+ * (label_size floats per example). */
+KILN_API int32_t kiln_dataset_label_dtype(const kiln_dataset *dataset);
+KILN_API int64_t kiln_dataset_label_size(const kiln_dataset *dataset);
+/* [size] class indices; NULL when the labels are floats. */
 KILN_API const int32_t *kiln_dataset_labels(const kiln_dataset *dataset);
+/* [size, label_size] floats; NULL when the labels are class indices. */
+KILN_API const float *kiln_dataset_labels_f32(const kiln_dataset *dataset);
 /* 1 if the dataset was loaded with labels, 0 if not (its labels are 0). */
 KILN_API int kiln_dataset_has_labels(const kiln_dataset *dataset);
-/* Returns 0 if every label lies in [0, num_classes); otherwise -1 and a
- * message naming the first offending index and value, or saying that the
- * dataset has no labels. */
+/* Returns 0 if every label is a class index in [0, num_classes); otherwise
+ * -1 and a message naming the first offending index and value, or saying
+ * that the dataset has no labels or real-valued ones. */
 KILN_API int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
                                        char *err, size_t err_len);
 

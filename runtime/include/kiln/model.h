@@ -41,17 +41,36 @@ typedef struct kiln_model {
   int64_t input_size;     /* floats per example in x (product of non-batch dims) */
   int64_t output_size;    /* floats per example that predict writes (e.g. classes) */
   void (*init)(void *state, uint64_t seed);
+  /* y: batch rows of label_size values of type label_dtype. */
   /* One optimizer step on a batch; returns the mean loss before the update. */
-  float (*train_step)(void *state, const float *x, const int32_t *y, int64_t batch);
+  float (*train_step)(void *state, const float *x, const void *y, int64_t batch);
   /* Loss of a batch without updating; writes batch*output_size floats. */
-  float (*evaluate)(const void *state, const float *x, const int32_t *y, int64_t batch,
+  float (*evaluate)(const void *state, const float *x, const void *y, int64_t batch,
                     float *outputs);
   void (*predict)(const void *state, const float *x, int64_t batch, float *outputs);
   /* The state layout, in offset order; checkpoints and exports need it.
    * NULL/0 for a model table filled by hand without it. */
   const kiln_state_entry *state_entries;
   size_t num_state_entries;
+  /* The labels: KILN_DTYPE_I32 class indices into the outputs (one per
+   * example), or KILN_DTYPE_F32 values (regression targets), label_size per
+   * example. 0 stands for KILN_DTYPE_I32 and label_size 0 for 1, so that a
+   * table filled without them describes a classifier. */
+  int32_t label_dtype;
+  int64_t label_size;
+  /* A model of several inputs (e.g. two feature groups): the functions take
+   * them packed in x, each input's [batch, input_sizes[i]] block after the
+   * other (NAME_*_packed), and input_size is the sum. Datasets hold each
+   * example's inputs side by side in one row; the runtime repacks batches.
+   * 0 and NULL for one input. */
+  int32_t num_inputs;
+  const int64_t *input_sizes;
 } kiln_model;
+
+/* Whether the model's labels are class indices (accuracy applies). */
+static inline int kiln_model_is_classifier(const kiln_model *model) {
+  return model->label_dtype == 0 || model->label_dtype == KILN_DTYPE_I32;
+}
 
 #ifdef __cplusplus
 }

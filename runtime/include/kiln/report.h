@@ -38,6 +38,13 @@ typedef struct kiln_report {
   double images_per_second;
   int64_t history_size;      /* entries in history */
   kiln_epoch_stats *history; /* owned, one entry per completed epoch */
+  /* Nonzero for a model with real-valued labels: it has no accuracy, and
+   * the JSON leaves the accuracy keys out. */
+  int regression;
+  /* > 0: test_top_k_accuracy is the fraction of test examples whose label is
+   * among the top_k outputs after the last epoch (see kiln_evaluate_metrics). */
+  int64_t top_k;
+  double test_top_k_accuracy;
 } kiln_report;
 
 /* Releases what the report owns and zeroes it; safe on a zeroed report. */

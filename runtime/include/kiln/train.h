@@ -55,6 +55,7 @@ typedef struct kiln_train_options {
   /* Non-NULL: TensorBoard event files in logdir/train and logdir/test. */
   const char *logdir;
   double learning_rate; /* logged as a scalar when finite; NaN: not logged */
+  int64_t top_k;        /* > 0: also measure the test set's top-k accuracy */
   int progress;         /* a kiln_progress_style; ignored when quiet */
 } kiln_train_options;
 
@@ -79,13 +80,31 @@ KILN_API int kiln_train(const kiln_model *model, const kiln_train_options *optio
 
 /* Evaluates `state` on `dataset` in batches of batch_size: *loss is the mean
  * loss weighted by batch size, *accuracy the fraction whose argmax output is
- * the label. If confusion is not NULL it receives, for C = output_size,
- * counts in confusion[label * C + predicted] (C * C entries, zeroed first).
- * loss, accuracy may be NULL. */
+ * the label (NaN for a model with real-valued labels). If confusion is not
+ * NULL it receives, for C = output_size, counts in
+ * confusion[label * C + predicted] (C * C entries, zeroed first; classifiers
+ * only). loss, accuracy may be NULL. */
 KILN_API int kiln_evaluate(const kiln_model *model, const void *state,
                            const kiln_dataset *dataset, int64_t batch_size, double *loss,
                            double *accuracy, int64_t *confusion, char *err,
                            size_t err_len);
+
+/* What kiln_evaluate_metrics measures over a dataset. */
+typedef struct kiln_metrics {
+  double loss;           /* mean loss, weighted by batch size */
+  double accuracy;       /* argmax output == label; NaN for real-valued labels */
+  double top_k_accuracy; /* label among the top_k outputs; NaN when top_k is 0 */
+} kiln_metrics;
+
+/* kiln_evaluate, and with top_k > 0 (a classifier with at least top_k
+ * outputs) the top-k accuracy. Ties are broken by index: the label is in
+ * the top k when fewer than k outputs beat it, an output beating it when it
+ * is greater, or equal at a lower index. So k = 1 agrees with accuracy (the
+ * first maximum is the argmax) and k = output_size is always 1. */
+KILN_API int kiln_evaluate_metrics(const kiln_model *model, const void *state,
+                                   const kiln_dataset *dataset, int64_t batch_size,
+                                   int64_t top_k, kiln_metrics *metrics,
+                                   int64_t *confusion, char *err, size_t err_len);
 
 /* Runs the model's predict function on every example of `dataset` (labels,
  * if any, are not used) in batches of batch_size, writing

@@ -1,0 +1,18 @@
+//===- PackInputs.h - a batch's rows in the layout of several inputs -*- C++ -*-===//
+#ifndef KILN_RUNTIME_PACKINPUTS_H
+#define KILN_RUNTIME_PACKINPUTS_H
+
+#include "kiln/model.h"
+
+namespace kiln {
+
+/// A dataset row holds an example's inputs side by side ([rows, input_size]);
+/// a model of several inputs takes each input's [rows, input_sizes[i]] block
+/// after the other. Returns `x` itself for a model of one input, else
+/// `scratch` (rows * input_size floats) filled with the blocks.
+const float *packInputs(const kiln_model &model, const float *x, int64_t rows,
+                        float *scratch);
+
+} // namespace kiln
+
+#endif // KILN_RUNTIME_PACKINPUTS_H
