@@ -178,7 +178,7 @@ RecipeReader::piecewiseConstant(const ast::CallExpr &call) {
     return error((*args)[1]->getLoc())
            << "piecewise_constant needs one more value than boundaries: "
            << boundaries->size() << " boundar"
-           << (boundaries->size() == 1 ? "y" : "ies") << " take "
+           << (boundaries->size() == 1 ? "y takes " : "ies take ")
            << boundaries->size() + 1 << " values, got " << values->size();
   for (auto [i, boundary] : llvm::enumerate(*boundaries)) {
     if (boundary.first < 0 || boundary.first != std::floor(boundary.first))
