@@ -2,9 +2,12 @@
 
 #include "TestSupport.h"
 
+#include "kiln/model.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -134,6 +137,52 @@ TEST_F(DataFormatsTest, NpzRefusesWhatIsNotAnArchiveOrLacksTheArray) {
   EXPECT_THAT(err, HasSubstr("d.npz: not a zip archive (.npz): no central directory"));
 }
 
+// The _f32 loaders keep real-valued labels, unscaled: any finite CSV value,
+// NumPy labels of any numeric dtype as [n] or [n, k].
+TEST_F(DataFormatsTest, F32LoadersKeepRealValuedLabels) {
+  writeFile(path("data.csv"), text("a,y,b\n1,-2.25,3\n4,1e-3,5\n"));
+  DatasetPtr data(kiln_dataset_load_csv_f32(path("data.csv").c_str(), "y", 0.5f, 1.0f,
+                                            err, sizeof(err)));
+  ASSERT_TRUE(data) << err;
+  EXPECT_EQ(kiln_dataset_label_dtype(data.get()), KILN_DTYPE_F32);
+  EXPECT_EQ(kiln_dataset_label_size(data.get()), 1);
+  EXPECT_EQ(kiln_dataset_labels(data.get()), nullptr);
+  const float *y = kiln_dataset_labels_f32(data.get());
+  EXPECT_EQ(std::vector<float>(y, y + 2), (std::vector<float>{-2.25f, 1e-3f}));
+  const float *x = kiln_dataset_features(data.get());
+  EXPECT_EQ(std::vector<float>(x, x + 4), (std::vector<float>{1.5f, 2.5f, 3.0f, 3.5f}));
+  writeFile(path("bad.csv"), text("a,y\n1,inf\n"));
+  EXPECT_FALSE(kiln_dataset_load_csv_f32(path("bad.csv").c_str(), "y", 1, 0, err,
+                                         sizeof(err)));
+  EXPECT_THAT(err, HasSubstr("bad.csv:2: column 'y' is 'inf', not a finite number"));
+
+  float features[6] = {1, 2, 3, 4, 5, 6};
+  double targets[4] = {0.5, -1.5, 2.75, 1e6};
+  writeFile(path("x.npy"), npy("<f4", "(2, 3)", features, sizeof(features)));
+  writeFile(path("y.npy"), npy("<f8", "(2, 2)", targets, sizeof(targets)));
+  data.reset(kiln_dataset_load_npy_f32(path("x.npy").c_str(), path("y.npy").c_str(), 1,
+                                       0, err, sizeof(err)));
+  ASSERT_TRUE(data) << err;
+  EXPECT_EQ(kiln_dataset_label_size(data.get()), 2);
+  y = kiln_dataset_labels_f32(data.get());
+  EXPECT_EQ(std::vector<float>(y, y + 4), (std::vector<float>{0.5f, -1.5f, 2.75f, 1e6f}));
+
+  double nan[2] = {1.0, std::nan("")};
+  writeFile(path("nan.npy"), npy("<f8", "(2,)", nan, sizeof(nan)));
+  EXPECT_FALSE(kiln_dataset_load_npy_f32(path("x.npy").c_str(), path("nan.npy").c_str(),
+                                         1, 0, err, sizeof(err)));
+  EXPECT_THAT(err, HasSubstr("nan.npy: label value 1 is nan"));
+  writeFile(path("rows.npy"), npy("<f8", "(4,)", targets, sizeof(targets)));
+  EXPECT_FALSE(kiln_dataset_load_npy_f32(path("x.npy").c_str(), path("rows.npy").c_str(),
+                                         1, 0, err, sizeof(err)));
+  EXPECT_THAT(err, HasSubstr("rows.npy: 1-d labels of 4 rows for 2 examples; expected "
+                             "shape (2,) or (2, k)"));
+  // The class-index loader still refuses float labels.
+  EXPECT_FALSE(kiln_dataset_load_npy(path("x.npy").c_str(), path("y.npy").c_str(), 1, 0,
+                                     err, sizeof(err)));
+  EXPECT_THAT(err, HasSubstr("labels must be int32, int64 or uint8 class indices"));
+}
+
 // numpy writes the archives users have; without numpy the test says SKIPPED.
 TEST_F(DataFormatsTest, NpzReadsWhatNumpyWrites) {
   const std::string python = KILN_TEST_PYTHON;
@@ -155,6 +204,12 @@ TEST_F(DataFormatsTest, NpzReadsWhatNumpyWrites) {
     EXPECT_FALSE(kiln_dataset_load_npz(path("d.npz").c_str(), "x", "labels", 1, 0, err,
                                        sizeof(err)));
     EXPECT_THAT(err, HasSubstr("d.npz: has no array 'labels.npy'"));
+    // Read as real values, the same labels arrive as floats.
+    data.reset(kiln_dataset_load_npz_f32(path("d.npz").c_str(), "x", "y", 1, 0, err,
+                                         sizeof(err)));
+    ASSERT_TRUE(data) << err;
+    const float *y = kiln_dataset_labels_f32(data.get());
+    EXPECT_EQ(std::vector<float>(y, y + 3), (std::vector<float>{2.0f, 0.0f, 1.0f}));
   }
 }
 

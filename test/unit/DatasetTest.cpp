@@ -171,4 +171,36 @@ TEST(DatasetTest, LongErrorsAreTruncatedNotOverflowed) {
   EXPECT_STREQ(err, "a-long-");
 }
 
+// Features of a second input join each row; labels stay the first's, and a
+// subset of f32 labels keeps its rows.
+TEST(DatasetTest, AppendFeaturesWidensEachRow) {
+  float a[4] = {1, 2, 3, 4};
+  float b[6] = {10, 11, 12, 13, 14, 15};
+  int32_t labels[2] = {1, 0};
+  DatasetPtr left(kiln_dataset_create("a", 2, 2, a, labels, nullptr, 0));
+  DatasetPtr right(kiln_dataset_create("b", 2, 3, b, labels, nullptr, 0));
+  char err[128] = "";
+  ASSERT_EQ(kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)), 0)
+      << err;
+  ASSERT_EQ(kiln_dataset_example_size(left.get()), 5);
+  const float *x = kiln_dataset_features(left.get());
+  EXPECT_EQ(std::vector<float>(x, x + 10),
+            (std::vector<float>{1, 2, 10, 11, 12, 3, 4, 13, 14, 15}));
+  EXPECT_EQ(kiln_dataset_labels(left.get())[0], 1);
+
+  DatasetPtr one(kiln_dataset_create("one", 1, 1, a, labels, nullptr, 0));
+  EXPECT_EQ(kiln_dataset_append_features(left.get(), one.get(), err, sizeof(err)), -1);
+  EXPECT_STREQ(err, "one: 1 examples, but a has 2");
+
+  float values[4] = {0.5f, 1.5f, 2.5f, 3.5f};
+  DatasetPtr real(kiln_dataset_create_f32("real", 2, 2, a, 2, values, nullptr, 0));
+  DatasetPtr first(kiln_dataset_subset(real.get(), 1, nullptr, 0));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(kiln_dataset_label_size(first.get()), 2);
+  const float *y = kiln_dataset_labels_f32(first.get());
+  EXPECT_EQ(std::vector<float>(y, y + 2), (std::vector<float>{0.5f, 1.5f}));
+  EXPECT_EQ(kiln_dataset_check_labels(real.get(), 3, err, sizeof(err)), -1);
+  EXPECT_STREQ(err, "real: the labels are real values, not class indices");
+}
+
 } // namespace
