@@ -17,6 +17,7 @@ namespace kiln {
 /// Where a data set comes from, as the `data` block names it:
 ///   idx(images, labels, scale = s, shift = t)     IDX files (plain or gzip)
 ///   csv(path, label = "column", scale =, shift =) a CSV file with a header
+///       (inputs = [[columns], ...]: which columns feed which input)
 ///   npy(features, labels, scale =, shift =)       two NumPy .npy files
 ///                                                 (features: a list of one
 ///                                                 file per input when the
@@ -32,6 +33,9 @@ struct DataSource {
   std::vector<std::string> moreInputs;
   std::string labels; // idx, npy: the labels file; empty otherwise
   std::string labelColumn;            // csv
+  /// csv `inputs = [["x1", "x2"], ["x3"]]`: the columns of each input, in
+  /// the model's order (empty: every column but the label, in file order).
+  std::vector<std::vector<std::string>> columnGroups;
   std::string xKey = "x", yKey = "y"; // npz
   double scale = 1.0, shift = 0.0;
 };

@@ -4,6 +4,7 @@
 #include "Kiln/IR/KilnModel.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cmath>
 
@@ -30,6 +31,7 @@ private:
   LogicalResult regularization(const ast::Expr &expr);
   LogicalResult metrics(const ast::Expr &expr);
   FailureOr<DataSource> dataSource(const ast::Expr &expr);
+  LogicalResult csvColumnGroups(const ast::Expr &expr, DataSource &source);
 
   OpBuilder builder;
   const ast::Module &file;
@@ -426,7 +428,10 @@ const DataFormat kDataFormats[] = {
      {"images file", "labels file"},
      {},
      "idx(\"train-images.gz\", \"train-labels.gz\", scale = 1/255)"},
-    {"csv", {"CSV file"}, {"label"}, "csv(\"train.csv\", label = \"class\")"},
+    {"csv",
+     {"CSV file"},
+     {"label", "inputs"},
+     "csv(\"train.csv\", label = \"class\")"},
     {"npy",
      {"features file", "labels file"},
      {},
@@ -495,15 +500,21 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
   for (const ast::InputDecl &input : file.inputs)
     if (!input.isLabel)
       inputs.push_back(input.name);
+  // ... or csv the columns of each input (`inputs = [["x1"], ["x2"]]`).
   auto *featureList = dyn_cast<ast::ListExpr>(call->args[0].get());
-  if (inputs.size() > 1 && (format->name != "npy" || !featureList ||
-                            featureList->elements.size() != inputs.size())) {
+  const ast::Expr *columnGroups =
+      format->name == "csv" ? findKeyword(*call, "inputs") : nullptr;
+  if (inputs.size() > 1 && !columnGroups &&
+      (format->name != "npy" || !featureList ||
+       featureList->elements.size() != inputs.size())) {
     auto diag = error(featureList ? featureList->getLoc() : call->getLoc())
                 << "the model has " << inputs.size() << " inputs (";
     llvm::interleaveComma(inputs, diag);
     diag << "): give npy one features file per input, in that order, e.g. "
             "npy([\"" << inputs[0] << ".npy\", \"" << inputs[1]
-         << ".npy\"], \"labels.npy\")";
+         << ".npy\"], \"labels.npy\"), or csv the columns of each, e.g. "
+            "csv(\"train.csv\", label = \"y\", inputs = [[\"" << inputs[0]
+         << "1\"], [\"" << inputs[1] << "1\"]])";
     return failure();
   }
   SmallVector<std::string, 2> files;
@@ -539,6 +550,8 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
     if (failed(column))
       return failure();
     source.labelColumn = *column;
+    if (columnGroups && failed(csvColumnGroups(*columnGroups, source)))
+      return failure();
   }
   for (StringRef key : {"x", "y"})
     if (const ast::Expr *value = findKeyword(*call, key)) {
@@ -555,6 +568,49 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
       (key == "scale" ? source.scale : source.shift) = *number;
     }
   return source;
+}
+
+/// `inputs = [["x1", "x2"], ["x3"]]` of csv: the columns of each input, in
+/// the model's order, as many as the input has features per example.
+LogicalResult RecipeReader::csvColumnGroups(const ast::Expr &expr,
+                                            DataSource &source) {
+  SmallVector<const ast::InputDecl *> inputs;
+  for (const ast::InputDecl &input : file.inputs)
+    if (!input.isLabel)
+      inputs.push_back(&input);
+  auto *groups = dyn_cast<ast::ListExpr>(&expr);
+  if (!groups || groups->elements.size() != inputs.size())
+    return error(expr.getLoc())
+           << "'inputs' lists the columns of each of the model's "
+           << inputs.size() << " input" << (inputs.size() == 1 ? "" : "s")
+           << ", e.g. [[\"x1\", \"x2\"], [\"x3\"]]";
+  llvm::StringSet<> seen{source.labelColumn};
+  for (auto [input, group] : llvm::zip(inputs, groups->elements)) {
+    auto *columns = dyn_cast<ast::ListExpr>(group.get());
+    int64_t size = 1;
+    for (int64_t d : input->type.shape)
+      if (d != ast::kDynamicDim)
+        size *= d;
+    if (!columns || int64_t(columns->elements.size()) != size)
+      return error(group->getLoc())
+             << "input '" << input->name << "' takes " << size
+             << " column" << (size == 1 ? "" : "s") << " per example: give a "
+             << "list of " << size << " column name" << (size == 1 ? "" : "s");
+    std::vector<std::string> &names = source.columnGroups.emplace_back();
+    for (const ast::ExprPtr &column : columns->elements) {
+      if (!isa<ast::StringExpr>(column.get()))
+        return error(column->getLoc()) << "expected a column name as a string";
+      auto name = evaluateString(*column, error);
+      if (failed(name))
+        return failure();
+      if (!seen.insert(*name).second)
+        return error(column->getLoc())
+               << "column '" << *name << "' is "
+               << (*name == source.labelColumn ? "the label" : "listed twice");
+      names.push_back(*name);
+    }
+  }
+  return success();
 }
 
 LogicalResult RecipeReader::dataBlock(const ast::ConfigBlock &block) {

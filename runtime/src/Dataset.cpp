@@ -140,6 +140,34 @@ int kiln_dataset_append_features(kiln_dataset *dataset, const kiln_dataset *othe
   return 0;
 }
 
+int kiln_dataset_select_features(kiln_dataset *dataset, const int64_t *columns,
+                                 int64_t count, char *err, size_t err_len) {
+  int64_t width = dataset->exampleSize;
+  for (int64_t j = 0; j < count; ++j)
+    if (columns[j] < 0 || columns[j] >= width) {
+      setError(err, err_len, "%s: feature column %" PRId64 " of %" PRId64 " does not exist",
+               dataset->featuresSource.c_str(), columns[j], width);
+      return -1;
+    }
+  if (count <= 0) {
+    setError(err, err_len, "%s: no feature columns selected",
+             dataset->featuresSource.c_str());
+    return -1;
+  }
+  MallocArray<float> features = allocateArray<float>(dataset->size * count);
+  if (!features) {
+    setError(err, err_len, "%s: out of memory for %" PRId64 " x %" PRId64 " floats",
+             dataset->featuresSource.c_str(), dataset->size, count);
+    return -1;
+  }
+  for (int64_t i = 0; i < dataset->size; ++i)
+    for (int64_t j = 0; j < count; ++j)
+      features[i * count + j] = dataset->features[i * width + columns[j]];
+  dataset->features = std::move(features);
+  dataset->exampleSize = count;
+  return 0;
+}
+
 void kiln_dataset_free(kiln_dataset *dataset) { delete dataset; }
 
 int64_t kiln_dataset_size(const kiln_dataset *dataset) { return dataset->size; }

@@ -25,6 +25,44 @@ static Error runtimeError(const char *message) {
   return createStringError(inconvertibleErrorCode(), "%s", message);
 }
 
+/// The column names in the header row of a CSV file (none if it cannot be
+/// read: the loader reports why).
+static std::vector<std::string> csvHeader(StringRef path) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
+  if (!file)
+    return {};
+  StringRef header = (*file)->getBuffer().split('\n').first.rtrim("\r");
+  SmallVector<StringRef> cells;
+  header.split(cells, ',');
+  std::vector<std::string> names;
+  for (StringRef cell : cells)
+    names.push_back(cell.trim(" \t").str());
+  return names;
+}
+
+/// Keeps the CSV columns `source.columnGroups` names, input after input.
+static Error selectCsvColumns(const DataSource &source, StringRef path,
+                              kiln_dataset *dataset) {
+  // Feature index of each column: its position among the non-label ones.
+  std::vector<std::string> header = csvHeader(path);
+  llvm::erase(header, source.labelColumn);
+  std::vector<int64_t> columns;
+  for (const std::vector<std::string> &group : source.columnGroups)
+    for (const std::string &name : group) {
+      auto found = llvm::find(header, name);
+      if (found == header.end())
+        return createStringError(inconvertibleErrorCode(),
+                                 "%s: no column named '%s' (listed in 'inputs')",
+                                 path.str().c_str(), name.c_str());
+      columns.push_back(found - header.begin());
+    }
+  char err[512] = "";
+  if (kiln_dataset_select_features(dataset, columns.data(),
+                                   int64_t(columns.size()), err, sizeof(err)))
+    return runtimeError(err);
+  return Error::success();
+}
+
 /// One source through the runtime loader of its format. `source.images` is
 /// the features file; empty label fields load the examples without labels.
 /// The labels are of the kind `model` takes; the features of its further
@@ -63,6 +101,9 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
                              source.format.c_str());
   if (!dataset)
     return runtimeError(err);
+  if (!source.columnGroups.empty())
+    if (Error error = selectCsvColumns(source, features, dataset.get()))
+      return std::move(error);
   if (source.moreInputs.empty())
     return std::move(dataset);
   // Each input's file must hold that input's features.
@@ -179,18 +220,6 @@ static std::string formatOf(StringRef path) {
   return "idx";
 }
 
-/// Whether the header row of a CSV file names `column`.
-static bool csvHasColumn(StringRef path, StringRef column) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path);
-  if (!file)
-    return false; // the loader reports why
-  StringRef header = (*file)->getBuffer().split('\n').first.rtrim("\r");
-  SmallVector<StringRef> cells;
-  header.split(cells, ',');
-  return llvm::any_of(cells, [&](StringRef cell) {
-    return cell.trim(" \t") == column;
-  });
-}
 
 Expected<DatasetPtr> loadInput(const InputRequest &request,
                                const TrainingRecipe &recipe, StringRef baseDir,
@@ -216,8 +245,11 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
   if (source.format == "csv") {
     source.labelColumn = request.labelColumn;
     if (source.labelColumn.empty() && train && train->format == "csv" &&
-        csvHasColumn(request.path, train->labelColumn))
+        llvm::is_contained(csvHeader(request.path), train->labelColumn))
       source.labelColumn = train->labelColumn;
+    // Predict on the columns the model was trained on.
+    if (train && train->format == "csv")
+      source.columnGroups = train->columnGroups;
   } else if (!request.labelColumn.empty()) {
     return createStringError(inconvertibleErrorCode(),
                              "--label-column is for CSV input");

@@ -90,6 +90,12 @@ KILN_API int kiln_dataset_append_features(kiln_dataset *dataset,
                                           const kiln_dataset *other, char *err,
                                           size_t err_len);
 
+/* Keeps the feature columns `columns[0..count)` (indices into each example,
+ * any order, e.g. to group a CSV's columns by input), in that order.
+ * Returns 0, or -1 with a message naming an index out of range. */
+KILN_API int kiln_dataset_select_features(kiln_dataset *dataset, const int64_t *columns,
+                                          int64_t count, char *err, size_t err_len);
+
 /* A new dataset holding copies of the first n examples (n is clamped to the size). */
 KILN_API kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n,
                                            char *err, size_t err_len);
