@@ -365,6 +365,13 @@ struct GpuTileMatmulPass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    // Named matmuls (from kiln-gpu-im2col) as generics, to match below.
+    SmallVector<linalg::MatmulOp> named;
+    getOperation().walk([&](linalg::MatmulOp op) { named.push_back(op); });
+    for (linalg::MatmulOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
+    }
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op->getParentOfType<gpu::LaunchOp>())
@@ -390,7 +397,9 @@ struct GpuTileMatmulPass
 /// One kernel per matmul: a block of 16x16 threads computes a BMxBN tile
 /// of C (each thread TMxTN outputs at stride 16, so warps read shared
 /// memory without conflicts and write C coalesced), staging BK-deep slices
-/// of A and B in workgroup memory. Edges are guarded; C += A*B.
+/// of A and B in workgroup memory. Edges are guarded; C += A*B, each
+/// block adding its sum over its share of K (all of it unless K is split)
+/// with an atomic add.
 void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                                          const MatmulForm &f) {
   MLIRContext *ctx = op.getContext();
@@ -419,9 +428,23 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     return arith::CeilDivUIOp::create(b, loc, x, cst(b, d));
   };
   Value gridX = ceilDiv(N, BN), gridY = ceilDiv(M, BM);
+  // Split K over blockIdx.z when the C tiles alone cannot fill the GPU
+  // (weight gradients: small C, long K): about kTargetBlocks blocks, each
+  // at least kMinSteps BK-slices; partial sums meet in atomic adds.
+  const int64_t kTargetBlocks = 264, kMinSteps = 4;
+  Value kStepsHost = ceilDiv(K, BK);
+  Value tiles = arith::MulIOp::create(b, loc, gridX, gridY);
+  Value wanted = arith::CeilDivUIOp::create(b, loc, cst(b, kTargetBlocks),
+                                            tiles);
+  Value splits = arith::MaxUIOp::create(
+      b, loc, c1,
+      arith::MinUIOp::create(b, loc, wanted, ceilDiv(kStepsHost, kMinSteps)));
+  Value chunk = arith::CeilDivUIOp::create(b, loc, kStepsHost, splits);
+  Value gridZ = arith::MaxUIOp::create(
+      b, loc, c1, arith::CeilDivUIOp::create(b, loc, kStepsHost, chunk));
   Value blockSize = cst(b, T);
   auto launch = gpu::LaunchOp::create(
-      b, loc, gridX, gridY, c1, blockSize, blockSize, c1,
+      b, loc, gridX, gridY, gridZ, blockSize, blockSize, c1,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, TypeRange{aTileType, bTileType});
   Region &region = launch.getBody();
@@ -433,7 +456,7 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   auto blocks = launch.getBlockIds();
   Value tx = ids.x, ty = ids.y;
   auto kc = [&](int64_t v) -> Value { return cst(k, v); };
-  Value kc0 = kc(0), kc1 = kc(1);
+  Value kc1 = kc(1);
   Value tid = arith::AddIOp::create(
       k, loc, arith::MulIOp::create(k, loc, ty, kc(T)), tx);
   Value rowBase = arith::MulIOp::create(k, loc, blocks.y, kc(BM));
@@ -462,7 +485,10 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   // k-tile loop carrying the TM*TN accumulators.
   SmallVector<Value> inits(TM * TN, zero);
   Value kSteps = arith::CeilDivUIOp::create(k, loc, K, kc(BK));
-  auto kLoop = scf::ForOp::create(k, loc, kc0, kSteps, kc1, inits);
+  Value kBegin = arith::MulIOp::create(k, loc, blocks.z, chunk);
+  Value kEnd = arith::MinUIOp::create(
+      k, loc, kSteps, arith::AddIOp::create(k, loc, kBegin, chunk));
+  auto kLoop = scf::ForOp::create(k, loc, kBegin, kEnd, kc1, inits);
   {
     OpBuilder l = OpBuilder::atBlockBegin(kLoop.getBody());
     Value k0 = arith::MulIOp::create(l, loc, kLoop.getInductionVar(),
@@ -525,10 +551,9 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
       Value in = arith::AndIOp::create(k, loc, inR, inC);
       auto ifOp = scf::IfOp::create(k, loc, TypeRange{}, in, false);
       OpBuilder t = ifOp.getThenBodyBuilder();
-      Value old = memref::LoadOp::create(t, loc, f.c, ValueRange{r, c});
-      Value sum =
-          arith::AddFOp::create(t, loc, old, kLoop.getResult(i * TN + j));
-      memref::StoreOp::create(t, loc, sum, f.c, ValueRange{r, c});
+      memref::AtomicRMWOp::create(t, loc, arith::AtomicRMWKind::addf,
+                                  kLoop.getResult(i * TN + j), f.c,
+                                  ValueRange{r, c});
     }
   gpu::TerminatorOp::create(k, loc);
   launch->setAttr("kiln.matmul_tile",
@@ -550,14 +575,15 @@ struct GpuMapHostCodePass
     registry.insert<gpu::GPUDialect, scf::SCFDialect, affine::AffineDialect>();
   }
 
-  /// Ops that may stay on the host: pure ops (index math, memref metadata)
-  /// and GPU runtime ops. Everything else touching memory is device work.
+  /// Ops that may stay on the host: ops without memory effects (index
+  /// math, including divisions by launch sizes, memref metadata) and GPU
+  /// runtime ops. Everything else touching memory is device work.
   static bool isHostOp(Operation *op) {
     if (isa<gpu::LaunchOp, gpu::AllocOp, gpu::DeallocOp, gpu::MemcpyOp,
             gpu::MemsetOp, gpu::WaitOp, scf::ParallelOp, func::ReturnOp,
             memref::GetGlobalOp>(op))
       return true;
-    return isPure(op) && op->getNumRegions() == 0;
+    return isMemoryEffectFree(op) && op->getNumRegions() == 0;
   }
 
   /// Moves the top-level definitions of `op`'s operands that come after
@@ -587,7 +613,7 @@ struct GpuMapHostCodePass
     for (Operation &op : llvm::make_early_inc_range(body)) {
       bool load = isa<memref::LoadOp>(op);
       if (isHostOp(&op) || load) {
-        if (!isPure(&op) && !load)
+        if (!isMemoryEffectFree(&op) && !load)
           current = {};
         continue;
       }
@@ -677,6 +703,7 @@ struct GpuMapHostCodePass
 
 /// gpu-kernel-outlining makes one gpu.module per kernel; one module per
 /// model gives one PTX file (one ptxas run, one module load at run time).
+/// Identical kernels are kept once.
 struct GpuMergeKernelModulesPass
     : PassWrapper<GpuMergeKernelModulesPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMergeKernelModulesPass)
@@ -686,6 +713,17 @@ struct GpuMergeKernelModulesPass
   StringRef getDescription() const override {
     return "Move every outlined kernel into one gpu.module";
   }
+  /// The kernel's text under a fixed name: equal keys, equal kernels.
+  static std::string bodyKey(gpu::GPUFuncOp fn) {
+    std::string name = SymbolTable::getSymbolName(fn).str();
+    SymbolTable::setSymbolName(fn, "kernel");
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    fn->print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
+    SymbolTable::setSymbolName(fn, name);
+    return key;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> kernels(module.getOps<gpu::GPUModuleOp>());
@@ -697,6 +735,7 @@ struct GpuMergeKernelModulesPass
     auto merged = gpu::GPUModuleOp::create(b, module.getLoc(), name);
     SymbolTable mergedSymbols(merged);
     llvm::DenseMap<Attribute, SymbolRefAttr> renamed;
+    llvm::StringMap<SymbolRefAttr> kept; // bodyKey -> kernel in `merged`
     for (gpu::GPUModuleOp kernel : kernels) {
       SmallVector<Operation *> ops;
       for (Operation &op : kernel.getBody()->getOperations())
@@ -710,6 +749,14 @@ struct GpuMergeKernelModulesPass
         auto oldRef = SymbolRefAttr::get(
             kernel.getSymNameAttr(),
             {FlatSymbolRefAttr::get(SymbolTable::getSymbolName(fn))});
+        // A kernel identical to one kept already (evaluate and predict
+        // repeat train_step's forward kernels) is not compiled twice.
+        std::string key = bodyKey(fn);
+        if (auto it = kept.find(key); it != kept.end()) {
+          renamed[oldRef] = it->second;
+          fn->erase();
+          continue;
+        }
         fn->moveBefore(merged.getBody(), merged.getBody()->end());
         std::string newName = kernel.getSymName().str();
         if (mergedSymbols.lookup(newName))
@@ -719,6 +766,7 @@ struct GpuMergeKernelModulesPass
         renamed[oldRef] = SymbolRefAttr::get(
             merged.getSymNameAttr(),
             {FlatSymbolRefAttr::get(SymbolTable::getSymbolName(fn))});
+        kept[key] = renamed[oldRef];
       }
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
@@ -806,6 +854,7 @@ std::unique_ptr<Pass> createCudaStateHelpersPass() {
 }
 
 void registerCudaPasses() {
+  registerGpuIm2ColPass();
   PassRegistration<GpuSplatToFillPass>();
   PassRegistration<GpuPlaceBuffersPass>();
   PassRegistration<GpuTileMatmulPass>();

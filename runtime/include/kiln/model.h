@@ -51,6 +51,12 @@ typedef struct kiln_model {
    * NULL/0 for a model table filled by hand without it. */
   const kiln_state_entry *state_entries;
   size_t num_state_entries;
+  /* Objects compiled with --target=cuda keep the state in GPU memory; these
+   * copy all of it to and from a host buffer of state_size bytes (the
+   * generated NAME_state_to_host/_from_host) for checkpoints. NULL when the
+   * state is host memory. */
+  void (*state_to_host)(const void *state, void *host);
+  void (*state_from_host)(void *state, const void *host);
 } kiln_model;
 
 #ifdef __cplusplus
