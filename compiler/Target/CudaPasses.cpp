@@ -27,12 +27,15 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/SetVector.h"
+
+#include <numeric>
 
 using namespace mlir;
 
@@ -655,29 +658,31 @@ struct GpuMapHostCodePass
       op->erase();
     }
 
-    // 3. Tile each top-level scf.parallel for 256-thread blocks: the
-    //    innermost dimension gets up to 256 threads, the next the rest.
-    SmallVector<scf::ParallelOp> loops(body.getOps<scf::ParallelOp>());
-    for (scf::ParallelOp loop : loops) {
-      unsigned n = loop.getNumLoops();
-      SmallVector<int64_t> tiles(n, 1);
-      auto tripCount = [&](unsigned d) -> int64_t {
-        auto lb = getConstantIntValue(loop.getLowerBound()[d]);
-        auto ub = getConstantIntValue(loop.getUpperBound()[d]);
-        auto st = getConstantIntValue(loop.getStep()[d]);
-        if (!lb || !ub || !st || *st <= 0)
-          return -1;
-        return (*ub - *lb + *st - 1) / *st;
-      };
-      int64_t budget = 256;
-      for (int d = n - 1; d >= 0 && d >= (int)n - 2 && budget > 1; --d) {
-        int64_t trip = tripCount(d);
-        int64_t t = budget;
-        if (trip > 0)
-          t = std::min<int64_t>(budget, llvm::PowerOf2Ceil(trip));
-        tiles[d] = t;
-        budget /= t;
-      }
+    // 3. Each top-level scf.parallel becomes one dimension (its iterations
+    //    in row-major order, so consecutive threads touch consecutive
+    //    elements) tiled for 256-thread blocks: every iteration gets a
+    //    thread, whatever the rank (the GPU mapping has only x, y, z).
+    IRRewriter rewriter(func.getContext());
+    for (scf::ParallelOp loop :
+         llvm::to_vector(body.getOps<scf::ParallelOp>())) {
+      if (loop.getNumLoops() < 2)
+        continue;
+      std::vector<unsigned> all(loop.getNumLoops());
+      std::iota(all.begin(), all.end(), 0u);
+      rewriter.setInsertionPoint(loop);
+      collapseParallelLoops(rewriter, loop, {all});
+    }
+    for (scf::ParallelOp loop :
+         llvm::to_vector(body.getOps<scf::ParallelOp>())) {
+      int64_t tile = 256;
+      auto lb = getConstantIntValue(loop.getLowerBound()[0]);
+      auto ub = getConstantIntValue(loop.getUpperBound()[0]);
+      auto st = getConstantIntValue(loop.getStep()[0]);
+      if (lb && ub && st && *st > 0 && *ub > *lb)
+        tile = std::min<int64_t>(tile,
+                                 llvm::PowerOf2Ceil((*ub - *lb + *st - 1) / *st));
+      SmallVector<int64_t> tiles(loop.getNumLoops(), 1);
+      tiles.back() = tile;
       scf::tileParallelLoop(loop, tiles, /*noMinMaxBounds=*/true);
     }
     return success();

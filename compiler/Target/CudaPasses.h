@@ -42,7 +42,8 @@ std::unique_ptr<mlir::Pass> createGpuTileMatmulPass();
 /// kiln-gpu-map-host-code: after convert-linalg-to-parallel-loops, wraps
 /// host-side memory accesses (0-d results, scalar loops) in one-thread
 /// gpu.launch ops, sinks device loads into the kernels that use them, and
-/// tiles every top-level scf.parallel for a 256-thread block.
+/// collapses every top-level scf.parallel into one dimension tiled for
+/// 256-thread blocks.
 std::unique_ptr<mlir::Pass> createGpuMapHostCodePass();
 
 /// kiln-gpu-merge-kernel-modules: all outlined kernels in one gpu.module
