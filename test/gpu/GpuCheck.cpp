@@ -11,7 +11,9 @@
 //     two must agree within a relative tolerance;
 //   - images/s of train_step at batch 64 and 256 (GPU and CPU);
 //   - with --mnist DIR: Fashion-MNIST (see trainOnMnist): GPU and CPU on the
-//     same subset (KILN_GPU_TRAIN_LIMIT examples, default 1280), then the
+//     same subset (KILN_GPU_TRAIN_LIMIT examples, default 1280); libkilnrt's
+//     training loop with the state on the device (kiln train --device
+//     cuda's) against the CPU's on 640 examples; then the
 //     GPU alone for --epochs N (default 1) of the whole set within
 //     --seconds S of training (default 50; past it, the run stops and
 //     fails as too slow), its final test accuracy checked against --bar A
@@ -21,6 +23,8 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/cuda.h"
 #include "kiln/dataset.h"
+#include "kiln/report.h"
+#include "kiln/train.h"
 
 #include <dlfcn.h>
 
@@ -42,15 +46,59 @@ using StepFn = float (*)(void *, const float *, const int32_t *, int64_t);
 using EvalFn = float (*)(const void *, const float *, const int32_t *, int64_t,
                          float *);
 using SizeFn = size_t (*)();
-using CopyFn = void (*)(void *, void *);
+using ToHostFn = void (*)(const void *, void *);
+using FromHostFn = void (*)(void *, const void *);
 
 struct Model {
   SizeFn stateSize;
   InitFn init;
   StepFn step;
   EvalFn evaluate;
-  CopyFn toHost = nullptr, fromHost = nullptr;
+  ToHostFn toHost = nullptr;
+  FromHostFn fromHost = nullptr;
 };
+
+/// libkilnrt's table for `m`, as `kiln train` binds it (no state layout:
+/// the loop below saves no checkpoints).
+kiln_model runtimeTable(const Model &m, const std::string &name, int64_t xSize,
+                        int classes) {
+  kiln_model table = {};
+  table.name = name.c_str();
+  table.state_size = m.stateSize();
+  table.input_size = xSize;
+  table.output_size = classes;
+  table.init = m.init;
+  table.train_step = m.step;
+  table.evaluate = m.evaluate;
+  table.state_to_host = m.toHost;
+  table.state_from_host = m.fromHost;
+  return table;
+}
+
+/// libkilnrt's training loop (kiln_train, what `kiln train` runs) for one
+/// epoch of `train` and a test evaluation; `state` is the device state for
+/// the CUDA model (as `kiln train --device cuda` passes it), null on the CPU
+/// (the loop allocates it). Fills accuracy and images/s; false on error.
+bool runtimeLoop(const kiln_model &table, void *state, uint64_t seed,
+                 const kiln_dataset *train, const kiln_dataset *test,
+                 double &accuracy, double &imagesPerSecond) {
+  kiln_train_options options;
+  kiln_train_options_init(&options);
+  options.epochs = 1;
+  options.batch_size = 64;
+  options.seed = seed;
+  options.quiet = 1;
+  options.state = state;
+  kiln_report report = {};
+  char err[512] = "";
+  int rc = kiln_train(&table, &options, train, test, &report, err, sizeof err);
+  if (rc != 0)
+    std::printf("kiln_train: %s\n", err);
+  accuracy = report.test_accuracy;
+  imagesPerSecond = report.images_per_second;
+  kiln_report_free(&report);
+  return rc == 0;
+}
 
 void *symbol(void *lib, const std::string &name) {
   void *p = dlsym(lib, name.c_str());
@@ -73,8 +121,8 @@ Model load(const char *path, const std::string &name, bool cuda) {
   m.step = (StepFn)symbol(lib, name + "_train_step");
   m.evaluate = (EvalFn)symbol(lib, name + "_evaluate");
   if (cuda) {
-    m.toHost = (CopyFn)symbol(lib, name + "_state_to_host");
-    m.fromHost = (CopyFn)symbol(lib, name + "_state_from_host");
+    m.toHost = (ToHostFn)symbol(lib, name + "_state_to_host");
+    m.fromHost = (FromHostFn)symbol(lib, name + "_state_from_host");
   }
   return m;
 }
@@ -112,6 +160,7 @@ struct MnistOptions {
   int epochs = 1;         // the GPU run on the whole training set
   double seconds = 50;    // ... stops after the epoch that passes this
   double bar = 0;         // its final test accuracy must reach this (0: none)
+  int64_t loopSubset = 640; // train and test examples of the kiln_train check
 };
 
 /// Trains `m` from `state` on the examples `order[0, end)` in batches of 64
@@ -158,8 +207,11 @@ float testAccuracy(const Model &m, const void *state, const kiln_dataset *test,
 /// first `subset` examples of one shuffle, scored on the first testSubset
 /// test images (GPU within 1 point of the CPU); (b) the GPU alone for
 /// `epochs` epochs of the whole training set (a new shuffle each), scored on
-/// the whole test set after each epoch. The CPU only does (a): single-
-/// threaded, a whole epoch of a convolutional model takes minutes.
+/// the whole test set after each epoch; (c) between them, libkilnrt's
+/// training loop with the state on the device (the runtime side of `kiln
+/// train --device cuda`) against the same loop on the CPU, on 640 train and
+/// test examples. The CPU does only subsets: single-threaded, a whole epoch
+/// of a convolutional model takes minutes.
 bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
                   void *device, size_t words, uint64_t seed, int64_t xSize,
                   int classes, const std::string &dir,
@@ -212,6 +264,33 @@ bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
               (long long)std::min(options.testSubset, kiln_dataset_size(test)),
               accuracy[0], times[0], accuracy[1], times[1],
               ok ? "OK" : "MISMATCH");
+
+  // (c) libkilnrt's loop with the state on the device, as `kiln train
+  //     --device cuda` runs it, against the same loop on the CPU.
+  {
+    kiln_dataset *trainPart = kiln_dataset_subset(train, options.loopSubset,
+                                                  err, sizeof err);
+    kiln_dataset *testPart =
+        kiln_dataset_subset(test, options.loopSubset, err, sizeof err);
+    double loopAccuracy[2] = {NAN, NAN}, loopSpeed[2] = {0, 0};
+    bool ran = trainPart && testPart &&
+               runtimeLoop(runtimeTable(gpu, name, xSize, classes), device,
+                           seed, trainPart, testPart, loopAccuracy[0],
+                           loopSpeed[0]) &&
+               runtimeLoop(runtimeTable(cpu, name, xSize, classes), nullptr,
+                           seed, trainPart, testPart, loopAccuracy[1],
+                           loopSpeed[1]);
+    bool loopOk = ran && loopAccuracy[0] >= loopAccuracy[1] - 0.01;
+    ok = ok && loopOk;
+    std::printf("%-12s | kiln_train, state on the device (kiln train --device "
+                "cuda's loop), %lld examples, 1 epoch: GPU acc %.4f (%.0f "
+                "img/s) vs CPU loop acc %.4f (%.0f img/s) | %s\n",
+                name.c_str(), (long long)options.loopSubset, loopAccuracy[0],
+                loopSpeed[0], loopAccuracy[1], loopSpeed[1],
+                !ran ? "ERROR" : loopOk ? "OK" : "MISMATCH");
+    kiln_dataset_free(trainPart);
+    kiln_dataset_free(testPart);
+  }
 
   // (b) The GPU on everything.
   cpu.init(host.data(), seed);

@@ -21,7 +21,9 @@
 #   3. 28x28 models on Fashion-MNIST: GPU and CPU from the same state on the
 #      same first KILN_GPU_TRAIN_LIMIT (1280) examples, test accuracy on 2000
 #      test images (GPU within 1 point of the CPU; the CPU side is
-#      single-threaded, so only a subset); then the GPU alone for the
+#      single-threaded, so only a subset); libkilnrt's training loop with
+#      the state on the device (what `kiln train --device cuda` runs) against
+#      the CPU's on 640 examples (within 1 point); then the GPU alone for the
 #      recipe's epochs on all 60000, test accuracy on all 10000 after each
 #      (LeNet: 2 epochs, issue 3's bar 0.90), each model's run capped at
 #      KILN_GPU_SECONDS (40) seconds of training;
