@@ -1,7 +1,9 @@
 //===- CudaPipeline.cpp - Linalg on tensors to host LLVM + GPU kernels ----===//
 //
 // The CUDA counterpart of addCpuLoweringPasses. From the linalg stage:
-//   state ABI, elementwise fusion, splat constants as fills, bufferization;
+//   state ABI, elementwise fusion, convolutions and other contractions as
+//   gathers + matmuls (kiln-gpu-im2col), splat constants as fills,
+//   bufferization;
 //   buffers placed on the device (kiln-gpu-place-buffers);
 //   matmul-like contractions as shared-memory tiled kernels with FMA
 //   (kiln-gpu-tile-matmul); everything else through parallel loops tiled
@@ -50,7 +52,7 @@ static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
   if (failed(parseInto(
           pm, std::string(model ? "kiln-state-abi,canonicalize," : "") +
                   "linalg-fuse-elementwise-ops,eliminate-empty-tensors,"
-                  "canonicalize,cse,kiln-gpu-splat-to-fill,"
+                  "canonicalize,cse,kiln-gpu-im2col,kiln-gpu-splat-to-fill,"
                   "one-shot-bufferize{bufferize-function-boundaries "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "buffer-deallocation-pipeline,canonicalize,"

@@ -27,12 +27,15 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/SetVector.h"
+
+#include <numeric>
 
 using namespace mlir;
 
@@ -365,6 +368,13 @@ struct GpuTileMatmulPass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    // Named matmuls (from kiln-gpu-im2col) as generics, to match below.
+    SmallVector<linalg::MatmulOp> named;
+    getOperation().walk([&](linalg::MatmulOp op) { named.push_back(op); });
+    for (linalg::MatmulOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
+    }
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op->getParentOfType<gpu::LaunchOp>())
@@ -390,7 +400,9 @@ struct GpuTileMatmulPass
 /// One kernel per matmul: a block of 16x16 threads computes a BMxBN tile
 /// of C (each thread TMxTN outputs at stride 16, so warps read shared
 /// memory without conflicts and write C coalesced), staging BK-deep slices
-/// of A and B in workgroup memory. Edges are guarded; C += A*B.
+/// of A and B in workgroup memory. Edges are guarded; C += A*B, each
+/// block adding its sum over its share of K (all of it unless K is split)
+/// with an atomic add.
 void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                                          const MatmulForm &f) {
   MLIRContext *ctx = op.getContext();
@@ -419,9 +431,23 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     return arith::CeilDivUIOp::create(b, loc, x, cst(b, d));
   };
   Value gridX = ceilDiv(N, BN), gridY = ceilDiv(M, BM);
+  // Split K over blockIdx.z when the C tiles alone cannot fill the GPU
+  // (weight gradients: small C, long K): about kTargetBlocks blocks, each
+  // at least kMinSteps BK-slices; partial sums meet in atomic adds.
+  const int64_t kTargetBlocks = 264, kMinSteps = 4;
+  Value kStepsHost = ceilDiv(K, BK);
+  Value tiles = arith::MulIOp::create(b, loc, gridX, gridY);
+  Value wanted = arith::CeilDivUIOp::create(b, loc, cst(b, kTargetBlocks),
+                                            tiles);
+  Value splits = arith::MaxUIOp::create(
+      b, loc, c1,
+      arith::MinUIOp::create(b, loc, wanted, ceilDiv(kStepsHost, kMinSteps)));
+  Value chunk = arith::CeilDivUIOp::create(b, loc, kStepsHost, splits);
+  Value gridZ = arith::MaxUIOp::create(
+      b, loc, c1, arith::CeilDivUIOp::create(b, loc, kStepsHost, chunk));
   Value blockSize = cst(b, T);
   auto launch = gpu::LaunchOp::create(
-      b, loc, gridX, gridY, c1, blockSize, blockSize, c1,
+      b, loc, gridX, gridY, gridZ, blockSize, blockSize, c1,
       /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
       /*asyncDependencies=*/{}, TypeRange{aTileType, bTileType});
   Region &region = launch.getBody();
@@ -433,7 +459,7 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   auto blocks = launch.getBlockIds();
   Value tx = ids.x, ty = ids.y;
   auto kc = [&](int64_t v) -> Value { return cst(k, v); };
-  Value kc0 = kc(0), kc1 = kc(1);
+  Value kc1 = kc(1);
   Value tid = arith::AddIOp::create(
       k, loc, arith::MulIOp::create(k, loc, ty, kc(T)), tx);
   Value rowBase = arith::MulIOp::create(k, loc, blocks.y, kc(BM));
@@ -462,7 +488,10 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   // k-tile loop carrying the TM*TN accumulators.
   SmallVector<Value> inits(TM * TN, zero);
   Value kSteps = arith::CeilDivUIOp::create(k, loc, K, kc(BK));
-  auto kLoop = scf::ForOp::create(k, loc, kc0, kSteps, kc1, inits);
+  Value kBegin = arith::MulIOp::create(k, loc, blocks.z, chunk);
+  Value kEnd = arith::MinUIOp::create(
+      k, loc, kSteps, arith::AddIOp::create(k, loc, kBegin, chunk));
+  auto kLoop = scf::ForOp::create(k, loc, kBegin, kEnd, kc1, inits);
   {
     OpBuilder l = OpBuilder::atBlockBegin(kLoop.getBody());
     Value k0 = arith::MulIOp::create(l, loc, kLoop.getInductionVar(),
@@ -525,10 +554,9 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
       Value in = arith::AndIOp::create(k, loc, inR, inC);
       auto ifOp = scf::IfOp::create(k, loc, TypeRange{}, in, false);
       OpBuilder t = ifOp.getThenBodyBuilder();
-      Value old = memref::LoadOp::create(t, loc, f.c, ValueRange{r, c});
-      Value sum =
-          arith::AddFOp::create(t, loc, old, kLoop.getResult(i * TN + j));
-      memref::StoreOp::create(t, loc, sum, f.c, ValueRange{r, c});
+      memref::AtomicRMWOp::create(t, loc, arith::AtomicRMWKind::addf,
+                                  kLoop.getResult(i * TN + j), f.c,
+                                  ValueRange{r, c});
     }
   gpu::TerminatorOp::create(k, loc);
   launch->setAttr("kiln.matmul_tile",
@@ -550,14 +578,15 @@ struct GpuMapHostCodePass
     registry.insert<gpu::GPUDialect, scf::SCFDialect, affine::AffineDialect>();
   }
 
-  /// Ops that may stay on the host: pure ops (index math, memref metadata)
-  /// and GPU runtime ops. Everything else touching memory is device work.
+  /// Ops that may stay on the host: ops without memory effects (index
+  /// math, including divisions by launch sizes, memref metadata) and GPU
+  /// runtime ops. Everything else touching memory is device work.
   static bool isHostOp(Operation *op) {
     if (isa<gpu::LaunchOp, gpu::AllocOp, gpu::DeallocOp, gpu::MemcpyOp,
             gpu::MemsetOp, gpu::WaitOp, scf::ParallelOp, func::ReturnOp,
             memref::GetGlobalOp>(op))
       return true;
-    return isPure(op) && op->getNumRegions() == 0;
+    return isMemoryEffectFree(op) && op->getNumRegions() == 0;
   }
 
   /// Moves the top-level definitions of `op`'s operands that come after
@@ -587,7 +616,7 @@ struct GpuMapHostCodePass
     for (Operation &op : llvm::make_early_inc_range(body)) {
       bool load = isa<memref::LoadOp>(op);
       if (isHostOp(&op) || load) {
-        if (!isPure(&op) && !load)
+        if (!isMemoryEffectFree(&op) && !load)
           current = {};
         continue;
       }
@@ -629,29 +658,31 @@ struct GpuMapHostCodePass
       op->erase();
     }
 
-    // 3. Tile each top-level scf.parallel for 256-thread blocks: the
-    //    innermost dimension gets up to 256 threads, the next the rest.
-    SmallVector<scf::ParallelOp> loops(body.getOps<scf::ParallelOp>());
-    for (scf::ParallelOp loop : loops) {
-      unsigned n = loop.getNumLoops();
-      SmallVector<int64_t> tiles(n, 1);
-      auto tripCount = [&](unsigned d) -> int64_t {
-        auto lb = getConstantIntValue(loop.getLowerBound()[d]);
-        auto ub = getConstantIntValue(loop.getUpperBound()[d]);
-        auto st = getConstantIntValue(loop.getStep()[d]);
-        if (!lb || !ub || !st || *st <= 0)
-          return -1;
-        return (*ub - *lb + *st - 1) / *st;
-      };
-      int64_t budget = 256;
-      for (int d = n - 1; d >= 0 && d >= (int)n - 2 && budget > 1; --d) {
-        int64_t trip = tripCount(d);
-        int64_t t = budget;
-        if (trip > 0)
-          t = std::min<int64_t>(budget, llvm::PowerOf2Ceil(trip));
-        tiles[d] = t;
-        budget /= t;
-      }
+    // 3. Each top-level scf.parallel becomes one dimension (its iterations
+    //    in row-major order, so consecutive threads touch consecutive
+    //    elements) tiled for 256-thread blocks: every iteration gets a
+    //    thread, whatever the rank (the GPU mapping has only x, y, z).
+    IRRewriter rewriter(func.getContext());
+    for (scf::ParallelOp loop :
+         llvm::to_vector(body.getOps<scf::ParallelOp>())) {
+      if (loop.getNumLoops() < 2)
+        continue;
+      std::vector<unsigned> all(loop.getNumLoops());
+      std::iota(all.begin(), all.end(), 0u);
+      rewriter.setInsertionPoint(loop);
+      collapseParallelLoops(rewriter, loop, {all});
+    }
+    for (scf::ParallelOp loop :
+         llvm::to_vector(body.getOps<scf::ParallelOp>())) {
+      int64_t tile = 256;
+      auto lb = getConstantIntValue(loop.getLowerBound()[0]);
+      auto ub = getConstantIntValue(loop.getUpperBound()[0]);
+      auto st = getConstantIntValue(loop.getStep()[0]);
+      if (lb && ub && st && *st > 0 && *ub > *lb)
+        tile = std::min<int64_t>(tile,
+                                 llvm::PowerOf2Ceil((*ub - *lb + *st - 1) / *st));
+      SmallVector<int64_t> tiles(loop.getNumLoops(), 1);
+      tiles.back() = tile;
       scf::tileParallelLoop(loop, tiles, /*noMinMaxBounds=*/true);
     }
     return success();
@@ -677,6 +708,7 @@ struct GpuMapHostCodePass
 
 /// gpu-kernel-outlining makes one gpu.module per kernel; one module per
 /// model gives one PTX file (one ptxas run, one module load at run time).
+/// Identical kernels are kept once.
 struct GpuMergeKernelModulesPass
     : PassWrapper<GpuMergeKernelModulesPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMergeKernelModulesPass)
@@ -686,6 +718,17 @@ struct GpuMergeKernelModulesPass
   StringRef getDescription() const override {
     return "Move every outlined kernel into one gpu.module";
   }
+  /// The kernel's text under a fixed name: equal keys, equal kernels.
+  static std::string bodyKey(gpu::GPUFuncOp fn) {
+    std::string name = SymbolTable::getSymbolName(fn).str();
+    SymbolTable::setSymbolName(fn, "kernel");
+    std::string key;
+    llvm::raw_string_ostream os(key);
+    fn->print(os, OpPrintingFlags().printGenericOpForm().useLocalScope());
+    SymbolTable::setSymbolName(fn, name);
+    return key;
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> kernels(module.getOps<gpu::GPUModuleOp>());
@@ -697,6 +740,7 @@ struct GpuMergeKernelModulesPass
     auto merged = gpu::GPUModuleOp::create(b, module.getLoc(), name);
     SymbolTable mergedSymbols(merged);
     llvm::DenseMap<Attribute, SymbolRefAttr> renamed;
+    llvm::StringMap<SymbolRefAttr> kept; // bodyKey -> kernel in `merged`
     for (gpu::GPUModuleOp kernel : kernels) {
       SmallVector<Operation *> ops;
       for (Operation &op : kernel.getBody()->getOperations())
@@ -710,6 +754,14 @@ struct GpuMergeKernelModulesPass
         auto oldRef = SymbolRefAttr::get(
             kernel.getSymNameAttr(),
             {FlatSymbolRefAttr::get(SymbolTable::getSymbolName(fn))});
+        // A kernel identical to one kept already (evaluate and predict
+        // repeat train_step's forward kernels) is not compiled twice.
+        std::string key = bodyKey(fn);
+        if (auto it = kept.find(key); it != kept.end()) {
+          renamed[oldRef] = it->second;
+          fn->erase();
+          continue;
+        }
         fn->moveBefore(merged.getBody(), merged.getBody()->end());
         std::string newName = kernel.getSymName().str();
         if (mergedSymbols.lookup(newName))
@@ -719,6 +771,7 @@ struct GpuMergeKernelModulesPass
         renamed[oldRef] = SymbolRefAttr::get(
             merged.getSymNameAttr(),
             {FlatSymbolRefAttr::get(SymbolTable::getSymbolName(fn))});
+        kept[key] = renamed[oldRef];
       }
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
@@ -806,6 +859,7 @@ std::unique_ptr<Pass> createCudaStateHelpersPass() {
 }
 
 void registerCudaPasses() {
+  registerGpuIm2ColPass();
   PassRegistration<GpuSplatToFillPass>();
   PassRegistration<GpuPlaceBuffersPass>();
   PassRegistration<GpuTileMatmulPass>();

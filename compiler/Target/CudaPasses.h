@@ -19,6 +19,13 @@ namespace kiln {
 /// tensor.empty, so they live in device buffers instead of host globals.
 std::unique_ptr<mlir::Pass> createGpuSplatToFillPass();
 
+/// kiln-gpu-im2col (CudaIm2Col.cpp): on tensors, convolutions, their
+/// gradients and other contractions of more than three loops become an
+/// all-parallel gather of each factor into a matrix and a linalg.matmul,
+/// so they run as tiled shared-memory matmul kernels.
+std::unique_ptr<mlir::Pass> createGpuIm2ColPass();
+void registerGpuIm2ColPass();
+
 /// kiln-gpu-place-buffers: on bufferized impl functions, memref.alloc and
 /// dealloc become gpu.alloc/gpu.dealloc, host inputs/labels are copied to
 /// device buffers at entry and outputs (loss, logits) back at exit,
@@ -35,11 +42,12 @@ std::unique_ptr<mlir::Pass> createGpuTileMatmulPass();
 /// kiln-gpu-map-host-code: after convert-linalg-to-parallel-loops, wraps
 /// host-side memory accesses (0-d results, scalar loops) in one-thread
 /// gpu.launch ops, sinks device loads into the kernels that use them, and
-/// tiles every top-level scf.parallel for a 256-thread block.
+/// collapses every top-level scf.parallel into one dimension tiled for
+/// 256-thread blocks.
 std::unique_ptr<mlir::Pass> createGpuMapHostCodePass();
 
 /// kiln-gpu-merge-kernel-modules: all outlined kernels in one gpu.module
-/// named <model>_kernels (one PTX module per model).
+/// named <model>_kernels (one PTX module per model), identical ones once.
 std::unique_ptr<mlir::Pass> createGpuMergeKernelModulesPass();
 
 /// kiln-cuda-state-helpers (LLVM dialect): adds <model>_state_to_host and

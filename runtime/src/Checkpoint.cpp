@@ -150,6 +150,13 @@ int kiln_checkpoint_save(const kiln_model *model, const void *state,
                          const char *path, char *err, size_t err_len) {
   if (!checkEntries(*model, err, err_len))
     return -1;
+  // A state in GPU memory is saved from a host copy.
+  std::vector<uint8_t> staged;
+  if (model->state_to_host) {
+    staged.resize(model->state_size);
+    model->state_to_host(state, staged.data());
+    state = staged.data();
+  }
   flatbuffers::FlatBufferBuilder builder(model->state_size + 4096);
   // The checksum is patched in after Finish, so its slot must exist.
   builder.ForceDefaults(true);
@@ -251,6 +258,14 @@ int kiln_checkpoint_restore(const kiln_checkpoint *checkpoint, const kiln_model 
              model->state_size);
     return -1;
   }
+  // A state in GPU memory is restored through a host copy.
+  std::vector<uint8_t> staged;
+  void *device = nullptr;
+  if (model->state_from_host) {
+    staged.resize(model->state_size);
+    device = state;
+    state = staged.data();
+  }
   std::memset(state, 0, model->state_size);
   for (size_t i = 0; i < model->num_state_entries; ++i) {
     const kiln_state_entry &e = model->state_entries[i];
@@ -264,6 +279,8 @@ int kiln_checkpoint_restore(const kiln_checkpoint *checkpoint, const kiln_model 
     }
     std::memcpy(static_cast<uint8_t *>(state) + e.offset, tensor->data()->data(), bytes);
   }
+  if (device)
+    model->state_from_host(device, state);
   return 0;
 }
 

@@ -4,16 +4,27 @@
 // A matmul-like linalg.generic (C += A * B) becomes one gpu.launch of 16x16
 // threads whose A and B tiles live in workgroup (shared) memory; each thread
 // accumulates a 4x4 register tile with math.fma. Not the naive one thread
-// per output.
+// per output. K is split over blockIdx.z when the C tiles are fewer than
+// 264 blocks (each split at least 4 BK-slices); every block adds its
+// partial sums into C atomically.
 
 #mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
 #mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @matmul
-// CHECK: gpu.launch
+// CHECK: %[[KSTEPS:.*]] = arith.ceildivui %{{.*}}, %c16 : index
+// CHECK: %[[TILES:.*]] = arith.muli
+// CHECK: %[[WANT:.*]] = arith.ceildivui %c264, %[[TILES]]
+// CHECK: %[[MOST:.*]] = arith.ceildivui %[[KSTEPS]], %c4
+// CHECK: %[[SPLITS:.*]] = arith.maxui %c1, %{{.*}}
+// CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[KSTEPS]], %[[SPLITS]]
+// CHECK: %[[GZ:.*]] = arith.maxui
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[GZ]])
 // CHECK-SAME: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16
 // CHECK-SAME: workgroup(%[[AT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
-// CHECK: scf.for
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[BZ]], %[[CHUNK]]
+// CHECK: %[[END:.*]] = arith.minui %{{.*}}, %{{.*}}
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]]
 // CHECK: memref.store %{{.*}}, %[[AT]]
 // CHECK: memref.store %{{.*}}, %[[BT]]
 // CHECK: gpu.barrier
@@ -22,8 +33,7 @@
 // CHECK-COUNT-16: math.fma
 // CHECK: gpu.barrier
 // CHECK: scf.yield
-// CHECK: arith.addf
-// CHECK: memref.store
+// CHECK: memref.atomic_rmw addf
 // CHECK: gpu.terminator
 // CHECK-NOT: linalg.generic
 func.func @matmul(%a: memref<?x784xf32>, %b: memref<784x256xf32>, %c: memref<?x256xf32>) {

@@ -1,15 +1,20 @@
 //===- CudaRuntimeTest.cpp - libkilnrt's CUDA layer without a driver ------===//
 //
 // KILN_CUDA_DRIVER points the runtime at a library that does not exist, so
-// these tests see the no-driver path on every machine, GPU or not.
+// these tests see the no-driver path on every machine, GPU or not; the
+// last one checks checkpoints of a device-resident state.
 //
 //===----------------------------------------------------------------------===//
+#include "kiln/checkpoint.h"
 #include "kiln/cuda.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -67,6 +72,67 @@ TEST_F(NoDriver, ModuleLoadIsDeferred) {
               ::testing::ExitedWithCode(1), "kiln: no CUDA device available");
   mgpuModuleUnload(module);
   mgpuModuleUnload(jit);
+}
+
+// Checkpoints of a state in device memory (a CUDA model's) go through the
+// model's state_to_host/state_from_host. Here the "device" is a handle whose
+// bytes only those two functions reach: reading the handle itself, as for a
+// host state, would save and restore the wrong bytes.
+struct FakeDevice {
+  const char tag[8] = "handle";
+  std::vector<uint8_t> memory;
+};
+void fakeToHost(const void *state, void *host) {
+  const auto *device = static_cast<const FakeDevice *>(state);
+  std::memcpy(host, device->memory.data(), device->memory.size());
+}
+void fakeFromHost(void *state, const void *host) {
+  auto *device = static_cast<FakeDevice *>(state);
+  std::memcpy(device->memory.data(), host, device->memory.size());
+}
+
+TEST(DeviceState, CheckpointsGoThroughTheCopyHelpers) {
+  const int64_t shape[] = {4};
+  const kiln_state_entry entries[] = {
+      {"w", 0, 4, KILN_DTYPE_F32, 1, shape},
+      {"step", 16, 1, KILN_DTYPE_I64, 0, nullptr}};
+  kiln_model model = {};
+  model.name = "fake";
+  model.state_size = 24;
+  model.state_entries = entries;
+  model.num_state_entries = 2;
+  model.state_to_host = fakeToHost;
+  model.state_from_host = fakeFromHost;
+
+  FakeDevice device;
+  device.memory.resize(24);
+  const float w[] = {1.5f, -2.0f, 3.25f, 0.125f};
+  const int64_t step = 42;
+  std::memcpy(device.memory.data(), w, sizeof w);
+  std::memcpy(device.memory.data() + 16, &step, sizeof step);
+
+  std::string path = ::testing::TempDir() + "device-state.ckpt";
+  kiln_train_position position = {};
+  position.step = step;
+  position.batch_size = 8;
+  char err[512] = "";
+  ASSERT_EQ(kiln_checkpoint_save(&model, &device, &position, nullptr, 0,
+                                 path.c_str(), err, sizeof err),
+            0)
+      << err;
+  kiln_checkpoint *checkpoint = kiln_checkpoint_load(path.c_str(), err, sizeof err);
+  ASSERT_NE(checkpoint, nullptr) << err;
+
+  FakeDevice restored;
+  restored.memory.assign(24, 0xAB);
+  ASSERT_EQ(kiln_checkpoint_restore(checkpoint, &model, &restored, err,
+                                    sizeof err),
+            0)
+      << err;
+  EXPECT_EQ(restored.memory, device.memory);
+  EXPECT_STREQ(restored.tag, "handle"); // the handle itself is untouched
+  kiln_checkpoint_free(checkpoint);
+  std::remove(path.c_str());
 }
 
 } // namespace

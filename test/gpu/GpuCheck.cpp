@@ -1,6 +1,7 @@
 //===- GpuCheck.cpp - GPU train_step vs CPU train_step for one model ------===//
 //
 // usage: kiln-gpu-check MODEL CPU.so CUDA.so X_SIZE CLASSES [--mnist DIR]
+//        [--steps N] [--epochs N] [--seconds S] [--bar A]
 //
 // Loads the same model compiled for the CPU and for CUDA (two shared
 // objects, RTLD_LOCAL, same symbol names) and prints one table row:
@@ -9,13 +10,21 @@
 //     train_steps on the same synthetic batches; loss and parameters of the
 //     two must agree within a relative tolerance;
 //   - images/s of train_step at batch 64 and 256 (GPU and CPU);
-//   - with --mnist: one epoch on Fashion-MNIST (same batch order) on each
-//     device, then test accuracy of each.
+//   - with --mnist DIR: Fashion-MNIST (see trainOnMnist): GPU and CPU on the
+//     same subset (KILN_GPU_TRAIN_LIMIT examples, default 1280); libkilnrt's
+//     training loop with the state on the device (kiln train --device
+//     cuda's) against the CPU's on 640 examples; then the
+//     GPU alone for --epochs N (default 1) of the whole set within
+//     --seconds S of training (default 50; past it, the run stops and
+//     fails as too slow), its final test accuracy checked against --bar A
+//     when given.
 // Exit status 1 when a tolerance is exceeded.
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/cuda.h"
 #include "kiln/dataset.h"
+#include "kiln/report.h"
+#include "kiln/train.h"
 
 #include <dlfcn.h>
 
@@ -37,15 +46,59 @@ using StepFn = float (*)(void *, const float *, const int32_t *, int64_t);
 using EvalFn = float (*)(const void *, const float *, const int32_t *, int64_t,
                          float *);
 using SizeFn = size_t (*)();
-using CopyFn = void (*)(void *, void *);
+using ToHostFn = void (*)(const void *, void *);
+using FromHostFn = void (*)(void *, const void *);
 
 struct Model {
   SizeFn stateSize;
   InitFn init;
   StepFn step;
   EvalFn evaluate;
-  CopyFn toHost = nullptr, fromHost = nullptr;
+  ToHostFn toHost = nullptr;
+  FromHostFn fromHost = nullptr;
 };
+
+/// libkilnrt's table for `m`, as `kiln train` binds it (no state layout:
+/// the loop below saves no checkpoints).
+kiln_model runtimeTable(const Model &m, const std::string &name, int64_t xSize,
+                        int classes) {
+  kiln_model table = {};
+  table.name = name.c_str();
+  table.state_size = m.stateSize();
+  table.input_size = xSize;
+  table.output_size = classes;
+  table.init = m.init;
+  table.train_step = m.step;
+  table.evaluate = m.evaluate;
+  table.state_to_host = m.toHost;
+  table.state_from_host = m.fromHost;
+  return table;
+}
+
+/// libkilnrt's training loop (kiln_train, what `kiln train` runs) for one
+/// epoch of `train` and a test evaluation; `state` is the device state for
+/// the CUDA model (as `kiln train --device cuda` passes it), null on the CPU
+/// (the loop allocates it). Fills accuracy and images/s; false on error.
+bool runtimeLoop(const kiln_model &table, void *state, uint64_t seed,
+                 const kiln_dataset *train, const kiln_dataset *test,
+                 double &accuracy, double &imagesPerSecond) {
+  kiln_train_options options;
+  kiln_train_options_init(&options);
+  options.epochs = 1;
+  options.batch_size = 64;
+  options.seed = seed;
+  options.quiet = 1;
+  options.state = state;
+  kiln_report report = {};
+  char err[512] = "";
+  int rc = kiln_train(&table, &options, train, test, &report, err, sizeof err);
+  if (rc != 0)
+    std::printf("kiln_train: %s\n", err);
+  accuracy = report.test_accuracy;
+  imagesPerSecond = report.images_per_second;
+  kiln_report_free(&report);
+  return rc == 0;
+}
 
 void *symbol(void *lib, const std::string &name) {
   void *p = dlsym(lib, name.c_str());
@@ -68,8 +121,8 @@ Model load(const char *path, const std::string &name, bool cuda) {
   m.step = (StepFn)symbol(lib, name + "_train_step");
   m.evaluate = (EvalFn)symbol(lib, name + "_evaluate");
   if (cuda) {
-    m.toHost = (CopyFn)symbol(lib, name + "_state_to_host");
-    m.fromHost = (CopyFn)symbol(lib, name + "_state_from_host");
+    m.toHost = (ToHostFn)symbol(lib, name + "_state_to_host");
+    m.fromHost = (FromHostFn)symbol(lib, name + "_state_from_host");
   }
   return m;
 }
@@ -101,12 +154,191 @@ int argmax(const float *row, int n) {
   return int(std::max_element(row, row + n) - row);
 }
 
+struct MnistOptions {
+  int64_t subset = 1280;  // training examples of the GPU-vs-CPU comparison
+  int64_t testSubset = 2000; // test examples it is scored on
+  int epochs = 1;         // the GPU run on the whole training set
+  double seconds = 50;    // ... stops after the epoch that passes this
+  double bar = 0;         // its final test accuracy must reach this (0: none)
+  int64_t loopSubset = 640; // train and test examples of the kiln_train check
+};
+
+/// Trains `m` from `state` on the examples `order[0, end)` in batches of 64
+/// (a partial last batch is dropped), stopping early at `deadline` (a
+/// seconds() value); returns the examples trained on.
+int64_t trainExamples(const Model &m, void *state, const kiln_dataset *train,
+                      const std::vector<int64_t> &order, int64_t end,
+                      double deadline = INFINITY) {
+  const int64_t tb = 64, xSize = kiln_dataset_example_size(train);
+  const float *fx = kiln_dataset_features(train);
+  const int32_t *fy = kiln_dataset_labels(train);
+  std::vector<float> bx(tb * xSize);
+  std::vector<int32_t> by(tb);
+  int64_t b = 0;
+  for (; b + tb <= end && seconds() < deadline; b += tb) {
+    for (int64_t i = 0; i < tb; ++i) {
+      std::memcpy(&bx[i * xSize], fx + order[b + i] * xSize, xSize * 4);
+      by[i] = fy[order[b + i]];
+    }
+    m.step(state, bx.data(), by.data(), tb);
+  }
+  return b;
+}
+
+/// Test accuracy of `state` on the first `limit` test examples.
+float testAccuracy(const Model &m, const void *state, const kiln_dataset *test,
+                   int classes, int64_t limit) {
+  int64_t tn = std::min(limit, kiln_dataset_size(test)), correct = 0;
+  int64_t xSize = kiln_dataset_example_size(test);
+  const int64_t eb = 500;
+  std::vector<float> logits(eb * classes);
+  for (int64_t b = 0; b < tn; b += eb) {
+    int64_t k = std::min(eb, tn - b);
+    m.evaluate(state, kiln_dataset_features(test) + b * xSize,
+               kiln_dataset_labels(test) + b, k, logits.data());
+    for (int64_t i = 0; i < k; ++i)
+      correct += argmax(&logits[i * classes], classes) ==
+                 kiln_dataset_labels(test)[b + i];
+  }
+  return float(correct) / float(tn);
+}
+
+/// Fashion-MNIST: (a) GPU and CPU from the same initial state on the same
+/// first `subset` examples of one shuffle, scored on the first testSubset
+/// test images (GPU within 1 point of the CPU); (b) the GPU alone for
+/// `epochs` epochs of the whole training set (a new shuffle each), scored on
+/// the whole test set after each epoch; (c) between them, libkilnrt's
+/// training loop with the state on the device (the runtime side of `kiln
+/// train --device cuda`) against the same loop on the CPU, on 640 train and
+/// test examples. The CPU does only subsets: single-threaded, a whole epoch
+/// of a convolutional model takes minutes.
+bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
+                  void *device, size_t words, uint64_t seed, int64_t xSize,
+                  int classes, const std::string &dir,
+                  const MnistOptions &options) {
+  char err[512];
+  auto path = [&](const char *f) { return dir + "/" + f; };
+  kiln_dataset *train = kiln_dataset_load_idx(
+      path("train-images-idx3-ubyte.gz").c_str(),
+      path("train-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
+      sizeof err);
+  kiln_dataset *test = kiln_dataset_load_idx(
+      path("t10k-images-idx3-ubyte.gz").c_str(),
+      path("t10k-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
+      sizeof err);
+  if (!train || !test || kiln_dataset_example_size(train) != xSize) {
+    std::printf("%-12s | fashion-mnist: skipped (%s)\n", name.c_str(),
+                train && test ? "input size differs" : err);
+    kiln_dataset_free(train);
+    kiln_dataset_free(test);
+    return true;
+  }
+  int64_t n = kiln_dataset_size(train);
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  std::mt19937 shuffler(99);
+  std::shuffle(order.begin(), order.end(), shuffler);
+
+  // (a) The same subset on both.
+  int64_t subset = std::min(options.subset, n);
+  std::vector<float> host(words);
+  float accuracy[2];
+  double times[2];
+  for (int dev = 0; dev < 2; ++dev) {
+    const Model &m = dev == 0 ? gpu : cpu;
+    cpu.init(host.data(), seed);
+    if (dev == 0)
+      gpu.fromHost(device, host.data());
+    void *state = dev == 0 ? device : (void *)host.data();
+    double start = seconds();
+    trainExamples(m, state, train, order, subset);
+    times[dev] = seconds() - start;
+    accuracy[dev] = testAccuracy(m, state, test, classes, options.testSubset);
+  }
+  bool ok = accuracy[0] >= accuracy[1] - 0.01f;
+  std::printf("%-12s | fashion-mnist, same %lld examples (batch 64) on both, "
+              "first %lld test images: GPU acc %.4f (%.1fs) vs CPU acc %.4f "
+              "(%.1fs) | %s\n",
+              name.c_str(), (long long)subset,
+              (long long)std::min(options.testSubset, kiln_dataset_size(test)),
+              accuracy[0], times[0], accuracy[1], times[1],
+              ok ? "OK" : "MISMATCH");
+
+  // (c) libkilnrt's loop with the state on the device, as `kiln train
+  //     --device cuda` runs it, against the same loop on the CPU.
+  {
+    kiln_dataset *trainPart = kiln_dataset_subset(train, options.loopSubset,
+                                                  err, sizeof err);
+    kiln_dataset *testPart =
+        kiln_dataset_subset(test, options.loopSubset, err, sizeof err);
+    double loopAccuracy[2] = {NAN, NAN}, loopSpeed[2] = {0, 0};
+    bool ran = trainPart && testPart &&
+               runtimeLoop(runtimeTable(gpu, name, xSize, classes), device,
+                           seed, trainPart, testPart, loopAccuracy[0],
+                           loopSpeed[0]) &&
+               runtimeLoop(runtimeTable(cpu, name, xSize, classes), nullptr,
+                           seed, trainPart, testPart, loopAccuracy[1],
+                           loopSpeed[1]);
+    bool loopOk = ran && loopAccuracy[0] >= loopAccuracy[1] - 0.01;
+    ok = ok && loopOk;
+    std::printf("%-12s | kiln_train, state on the device (kiln train --device "
+                "cuda's loop), %lld examples, 1 epoch: GPU acc %.4f (%.0f "
+                "img/s) vs CPU loop acc %.4f (%.0f img/s) | %s\n",
+                name.c_str(), (long long)options.loopSubset, loopAccuracy[0],
+                loopSpeed[0], loopAccuracy[1], loopSpeed[1],
+                !ran ? "ERROR" : loopOk ? "OK" : "MISMATCH");
+    kiln_dataset_free(trainPart);
+    kiln_dataset_free(testPart);
+  }
+
+  // (b) The GPU on everything.
+  cpu.init(host.data(), seed);
+  gpu.fromHost(device, host.data());
+  double deadline = seconds() + options.seconds;
+  float last = 0;
+  int epoch = 0;
+  for (; epoch < options.epochs; ++epoch) {
+    if (epoch > 0)
+      std::shuffle(order.begin(), order.end(), shuffler);
+    double start = seconds();
+    int64_t done = trainExamples(gpu, device, train, order, n, deadline);
+    double t = seconds() - start;
+    if (done < n - n % 64) {
+      std::printf("%-12s | fashion-mnist GPU epoch %d/%d: stopped after %lld "
+                  "images in %.1fs (%.0f img/s; %.0fs budget) | TOO SLOW\n",
+                  name.c_str(), epoch + 1, options.epochs, (long long)done, t,
+                  double(done) / t, options.seconds);
+      break;
+    }
+    last = testAccuracy(gpu, device, test, classes, kiln_dataset_size(test));
+    std::printf("%-12s | fashion-mnist GPU epoch %d/%d: %lld images in %.1fs "
+                "(%.0f img/s, batch 64, host batches), test acc %.4f\n",
+                name.c_str(), epoch + 1, options.epochs, (long long)done, t,
+                double(done) / t, last);
+  }
+  if (epoch < options.epochs) {
+    ok = false;
+  } else if (options.bar > 0) {
+    bool met = last >= options.bar;
+    ok = ok && met;
+    std::printf("%-12s | fashion-mnist GPU after %d epochs: test acc %.4f, bar "
+                "%.2f | %s\n",
+                name.c_str(), epoch, last, options.bar,
+                met ? "OK" : "BELOW");
+  }
+  kiln_dataset_free(train);
+  kiln_dataset_free(test);
+  return ok;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 6) {
     std::fprintf(stderr, "usage: kiln-gpu-check MODEL CPU.so CUDA.so X_SIZE "
-                         "CLASSES [--mnist DIR] [--steps N]\n");
+                         "CLASSES [--mnist DIR] [--steps N] [--epochs N] "
+                         "[--seconds S] [--bar A]\n");
     return 2;
   }
   std::string name = argv[1];
@@ -114,12 +346,23 @@ int main(int argc, char **argv) {
   int classes = std::atoi(argv[5]);
   std::string mnist;
   int steps = 5;
+  MnistOptions mnistOptions;
+  if (const char *limit = std::getenv("KILN_GPU_TRAIN_LIMIT"))
+    mnistOptions.subset = std::atoll(limit);
   for (int i = 6; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--mnist"))
       mnist = argv[i + 1];
     else if (!std::strcmp(argv[i], "--steps"))
       steps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--epochs"))
+      mnistOptions.epochs = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--seconds"))
+      mnistOptions.seconds = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--bar"))
+      mnistOptions.bar = std::atof(argv[i + 1]);
   }
+  // Lines appear as they are computed, also through a pipe.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   char why[512];
   if (!kiln_cuda_available(why, sizeof why)) {
     std::fprintf(stderr, "%s\n", why);
@@ -190,7 +433,7 @@ int main(int argc, char **argv) {
       gpu.step(device, pinned, pinnedY, n);
     int iters = 0;
     double start = seconds(), now = start;
-    while (now - start < 1.0 || iters < 20) {
+    while (now - start < 1.0 || iters < 3) {
       gpu.step(device, pinned, pinnedY, n);
       ++iters;
       now = seconds();
@@ -216,75 +459,11 @@ int main(int argc, char **argv) {
               ok ? "OK" : "MISMATCH", ips[0][0], ips[0][1], ips[1][0],
               ips[1][1]);
 
-  // 4. Fashion-MNIST: one epoch each, same order, then test accuracy.
-  if (!mnist.empty()) {
-    char err[512];
-    auto path = [&](const char *f) { return mnist + "/" + f; };
-    kiln_dataset *train = kiln_dataset_load_idx(
-        path("train-images-idx3-ubyte.gz").c_str(),
-        path("train-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
-        sizeof err);
-    kiln_dataset *test = kiln_dataset_load_idx(
-        path("t10k-images-idx3-ubyte.gz").c_str(),
-        path("t10k-labels-idx1-ubyte.gz").c_str(), 1 / 255.0f, 0, err,
-        sizeof err);
-    if (!train || !test || kiln_dataset_example_size(train) != xSize) {
-      std::printf("%-12s | fashion-mnist: skipped (%s)\n", name.c_str(),
-                  train && test ? "input size differs" : err);
-      return ok ? 0 : 1;
-    }
-    int64_t n = kiln_dataset_size(train), tn = kiln_dataset_size(test);
-    if (const char *limit = std::getenv("KILN_GPU_TRAIN_LIMIT"))
-      n = std::min<int64_t>(n, std::atoll(limit));
-    const float *fx = kiln_dataset_features(train);
-    const int32_t *fy = kiln_dataset_labels(train);
-    std::vector<int64_t> order(n);
-    for (int64_t i = 0; i < n; ++i)
-      order[i] = i;
-    std::shuffle(order.begin(), order.end(), std::mt19937(99));
-    const int64_t tb = 64;
-    std::vector<float> bx(tb * xSize);
-    std::vector<int32_t> by(tb);
-    double times[2];
-    float accuracy[2];
-    for (int dev = 0; dev < 2; ++dev) {
-      Model &m = dev == 0 ? gpu : cpu;
-      std::vector<float> host(words);
-      cpu.init(host.data(), seed);
-      if (dev == 0)
-        gpu.fromHost(device, host.data());
-      void *state = dev == 0 ? device : (void *)host.data();
-      double start = seconds();
-      for (int64_t b = 0; b + tb <= n; b += tb) {
-        for (int64_t i = 0; i < tb; ++i) {
-          std::memcpy(&bx[i * xSize], fx + order[b + i] * xSize, xSize * 4);
-          by[i] = fy[order[b + i]];
-        }
-        m.step(state, bx.data(), by.data(), tb);
-      }
-      times[dev] = seconds() - start;
-      int64_t correct = 0;
-      const int64_t eb = 500;
-      std::vector<float> logits(eb * classes);
-      for (int64_t b = 0; b < tn; b += eb) {
-        int64_t k = std::min(eb, tn - b);
-        m.evaluate(state, kiln_dataset_features(test) + b * xSize,
-                   kiln_dataset_labels(test) + b, k, logits.data());
-        for (int64_t i = 0; i < k; ++i)
-          correct += argmax(&logits[i * classes], classes) ==
-                     kiln_dataset_labels(test)[b + i];
-      }
-      accuracy[dev] = float(correct) / tn;
-    }
-    bool accOk = accuracy[0] >= accuracy[1] - 0.01f;
-    ok = ok && accOk;
-    std::printf("%-12s | fashion-mnist 1 epoch (%lld images, batch 64): GPU "
-                "acc %.4f (%.1fs) vs CPU acc %.4f (%.1fs) | %s\n",
-                name.c_str(), (long long)n, accuracy[0], times[0],
-                accuracy[1], times[1], accOk ? "OK" : "MISMATCH");
-    kiln_dataset_free(train);
-    kiln_dataset_free(test);
-  }
+  // 4. Fashion-MNIST.
+  if (!mnist.empty())
+    ok = trainOnMnist(name, cpu, gpu, device, words, seed, xSize, classes,
+                      mnist, mnistOptions) &&
+         ok;
   kiln_cuda_free(device);
   return ok ? 0 : 1;
 }

@@ -36,15 +36,18 @@ std::unique_ptr<BuiltModel> buildModel(const BuildRequest &request) {
   auto built = std::make_unique<BuiltModel>(std::move(*workDir));
   std::string objectPath = built->workDir.file("model.o");
   std::string libraryPath = built->workDir.file("model.so");
+  TargetOptions target;
+  if (request.cuda)
+    target.backend = Backend::CUDA;
   built->info = compileToFiles(
-      request.modelPath, TargetOptions(), objectPath,
+      request.modelPath, target, objectPath,
       request.keepWorkDir || !request.workDir.empty()
           ? built->workDir.file("model.h")
           : std::string(),
       "kiln");
   if (!built->info)
     return nullptr; // the driver has printed the diagnostic
-  if (Error error = linkSharedModel(objectPath, libraryPath)) {
+  if (Error error = linkSharedModel(objectPath, libraryPath, request.cuda)) {
     fail(std::move(error));
     return nullptr;
   }

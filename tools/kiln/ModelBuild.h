@@ -21,6 +21,7 @@ struct BuildRequest {
   std::string modelPath;
   std::string workDir; // empty: a private temporary directory
   bool keepWorkDir = false;
+  bool cuda = false; // compile with --target=cuda, link against libkilnrt
 };
 
 struct BuiltModel {

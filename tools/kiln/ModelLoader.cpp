@@ -3,6 +3,7 @@
 #include "ModelLoader.h"
 
 #include "Driver/Compiler.h"
+#include "kiln/cuda.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -43,7 +44,16 @@ static std::string firstLineOf(StringRef path) {
   return "";
 }
 
-Error linkSharedModel(StringRef objectPath, StringRef libraryPath) {
+/// The path of the libkilnrt shared library loaded in this process.
+static std::string runtimeLibraryPath() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&kiln_cuda_available), &info) ||
+      !info.dli_fname)
+    return "";
+  return info.dli_fname;
+}
+
+Error linkSharedModel(StringRef objectPath, StringRef libraryPath, bool cuda) {
   ErrorOr<std::string> compiler = findCCompiler();
   if (!compiler)
     return createStringError(compiler.getError(),
@@ -51,8 +61,17 @@ Error linkSharedModel(StringRef objectPath, StringRef libraryPath) {
                              "on PATH (tried cc, gcc, clang)");
 
   std::string logPath = (libraryPath + ".link.log").str();
-  StringRef args[] = {*compiler,   "-shared",  "-o",
-                      libraryPath, objectPath, "-lm"};
+  SmallVector<StringRef> args = {*compiler,   "-shared",  "-o",
+                                 libraryPath, objectPath, "-lm"};
+  std::string runtime;
+  if (cuda) {
+    runtime = runtimeLibraryPath();
+    if (runtime.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "linking the model failed: cannot locate "
+                               "libkilnrt for its CUDA layer");
+    args.append({runtime, "-Wl,--no-undefined"});
+  }
   std::optional<StringRef> redirects[] = {StringRef(""), StringRef(logPath),
                                           StringRef(logPath)};
   std::string message;
@@ -130,6 +149,12 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
   if (Error error = bindSymbol(loaded->handle, prefix + "_predict" + suffix,
                                table.predict))
     return std::move(error);
+
+  // Present in CUDA objects only: the state lives on the device.
+  table.state_to_host = reinterpret_cast<void (*)(const void *, void *)>(
+      dlsym(loaded->handle, (prefix + "_state_to_host").c_str()));
+  table.state_from_host = reinterpret_cast<void (*)(void *, const void *)>(
+      dlsym(loaded->handle, (prefix + "_state_from_host").c_str()));
 
   int64_t bytes = stateSize();
   if (bytes < 0 || (info.stateSize > 0 && bytes != info.stateSize))

@@ -24,10 +24,11 @@ struct ModelInfo;
 namespace kiln::cli {
 
 /// Links `objectPath` into the shared object `libraryPath` with the system C
-/// compiler (cc, else gcc, else clang) and libm. The error carries the
-/// compiler's first line of output.
+/// compiler (cc, else gcc, else clang) and libm; a CUDA object also against
+/// the libkilnrt this process runs (its CUDA layer), with no symbol left
+/// undefined. The error carries the compiler's first line of output.
 llvm::Error linkSharedModel(llvm::StringRef objectPath,
-                            llvm::StringRef libraryPath);
+                            llvm::StringRef libraryPath, bool cuda = false);
 
 /// A model's shared object, loaded, with its kiln_model table. Unloaded by
 /// the destructor, so the table must not outlive it.

@@ -12,6 +12,7 @@
 #include "Datasets.h"
 
 #include "kiln/checkpoint.h"
+#include "kiln/cuda.h"
 #include "kiln/report.h"
 #include "kiln/train.h"
 
@@ -30,6 +31,12 @@ namespace {
 struct ReportHolder {
   kiln_report report = {};
   ~ReportHolder() { kiln_report_free(&report); }
+};
+
+/// The model state in GPU memory (--device cuda), freed on every path.
+struct DeviceState {
+  void *state = nullptr;
+  ~DeviceState() { kiln_cuda_free(state); }
 };
 } // namespace
 
@@ -82,6 +89,19 @@ int runTrain(const TrainRequest &request) {
                 ": the model has no 'data { train = ... }' block");
   const kiln_model &model = built->model();
 
+  // On the GPU the state lives in device memory from init to the end; the
+  // loop copies batches in and the loss out, checkpoints go through
+  // state_to_host/_from_host.
+  DeviceState device;
+  if (request.build.cuda) {
+    char why[512] = "";
+    if (!kiln_cuda_available(why, sizeof(why))) {
+      errs() << why << '\n';
+      return 1;
+    }
+    device.state = kiln_cuda_malloc(model.state_size);
+  }
+
   CheckpointPtr resume;
   if (request.resume) {
     bool ok;
@@ -117,6 +137,7 @@ int runTrain(const TrainRequest &request) {
     options.seed = request.seed.value_or(position.seed);
     options.resume = resume.get();
   }
+  options.state = device.state; // null on the CPU: the loop allocates it
   options.quiet = request.quiet;
   options.progress = request.progress;
   options.log_every = request.logEvery;

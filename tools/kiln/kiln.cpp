@@ -6,7 +6,7 @@
 //              [--log-every N] [--train-limit N] [--test-limit N]
 //              [--checkpoint-dir DIR [--checkpoint-every N] [--keep K]
 //              [--resume]] [--logdir DIR] [--plot FILE.svg]
-//              [--work-dir DIR] [--keep-work-dir]
+//              [--work-dir DIR] [--keep-work-dir] [--device cpu|cuda]
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
 //             [--batch-size N]
@@ -120,6 +120,12 @@ static cl::opt<std::string>
     reportPath("report", cl::desc("Write the training report as JSON"),
                cl::value_desc("FILE.json"), cl::sub(trainCommand),
                cl::cat(trainCategory));
+static cl::opt<std::string>
+    device("device",
+           cl::desc("Where to train: cpu (default) or cuda (the model is "
+                    "compiled for the GPU and its state stays there)"),
+           cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::sub(trainCommand),
+           cl::cat(trainCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress lines on stderr"),
                            cl::sub(trainCommand), cl::cat(trainCategory));
 static cl::opt<long long> trainLimit(
@@ -302,6 +308,12 @@ int main(int argc, char **argv) {
   request.reportPath = reportPath;
   request.build.workDir = workDir;
   request.build.keepWorkDir = keepWorkDir;
+  if (device != "cpu" && device != "cuda") {
+    WithColor::error(errs(), "kiln")
+        << "--device must be cpu or cuda, not '" << device << "'\n";
+    return usageError();
+  }
+  request.build.cuda = device == "cuda";
   request.quiet = quiet;
   request.progress = progressStyle;
   request.logEvery = logEvery;

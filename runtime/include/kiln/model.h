@@ -65,6 +65,12 @@ typedef struct kiln_model {
    * 0 and NULL for one input. */
   int32_t num_inputs;
   const int64_t *input_sizes;
+  /* Objects compiled with --target=cuda keep the state in GPU memory; these
+   * copy all of it to and from a host buffer of state_size bytes (the
+   * generated NAME_state_to_host/_from_host) for checkpoints. NULL when the
+   * state is host memory. */
+  void (*state_to_host)(const void *state, void *host);
+  void (*state_from_host)(void *state, const void *host);
 } kiln_model;
 
 /* Whether the model's labels are class indices (accuracy applies). */
