@@ -240,7 +240,7 @@ bool Compilation::emit(EmitStage stage, const TargetOptions &target,
     if (s.target.backend == Backend::CUDA) {
       std::string header;
       llvm::raw_string_ostream hs(header);
-      if (failed(writeHeader(*s.module, hs)))
+      if (failed(writeHeader(*s.module, hs, /*stateOnDevice=*/true)))
         return false;
       os << amendHeaderForCuda(header, s.info.name, s.target.gpuArch);
       return true;

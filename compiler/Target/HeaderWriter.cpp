@@ -88,7 +88,8 @@ static void writeStateEntries(llvm::raw_ostream &os, StringRef model,
   os << "};\n";
 }
 
-LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
+LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os,
+                          bool stateOnDevice) {
   StringRef model = module.getSymName().value_or("model");
   auto stateSize = module->getAttrOfType<IntegerAttr>(model::kStateSizeAttr);
   auto layout = module->getAttrOfType<ArrayAttr>(model::kStateLayoutAttr);
@@ -228,6 +229,9 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os) {
       os << inputSizes.size() << ", " << model << "_input_sizes";
     else
       os << "0, NULL";
+    if (stateOnDevice)
+      os << ",\n                  " << model << "_state_to_host, " << model
+         << "_state_from_host";
     os << "};\n  return m;\n}\n#endif\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << prefix
