@@ -45,7 +45,15 @@ struct TargetOptions {
   unsigned optLevel = 3;
   Backend backend = Backend::CPU; // --target=cpu|cuda
   std::string gpuArch = "sm_80";  // --gpu-arch (CUDA): sm_80, sm_90, ...
+  /// --threads (CPU): OpenMP team size of the parallel loops; 1 is a serial
+  /// object that needs no OpenMP runtime.
+  int64_t threads = 1;
+  /// --disable-pass (CPU): optimization passes to leave out.
+  std::vector<std::string> disabledPasses;
 };
+
+/// Why `target`'s --threads or --disable-pass cannot be used, or nothing.
+std::optional<std::string> checkPassOptions(const TargetOptions &target);
 
 /// One input, label or output of the generated functions.
 struct TensorInfo {

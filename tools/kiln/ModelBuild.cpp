@@ -37,14 +37,15 @@ std::unique_ptr<BuiltModel> buildModel(const BuildRequest &request) {
   std::string objectPath = built->workDir.file("model.o");
   std::string libraryPath = built->workDir.file("model.so");
   built->info = compileToFiles(
-      request.modelPath, TargetOptions(), objectPath,
+      request.modelPath, request.target, objectPath,
       request.keepWorkDir || !request.workDir.empty()
           ? built->workDir.file("model.h")
           : std::string(),
       "kiln");
   if (!built->info)
     return nullptr; // the driver has printed the diagnostic
-  if (Error error = linkSharedModel(objectPath, libraryPath)) {
+  if (Error error = linkSharedModel(objectPath, libraryPath,
+                                    /*openmp=*/request.target.threads > 1)) {
     fail(std::move(error));
     return nullptr;
   }

@@ -21,6 +21,7 @@ struct BuildRequest {
   std::string modelPath;
   std::string workDir; // empty: a private temporary directory
   bool keepWorkDir = false;
+  TargetOptions target; // this machine; --threads, --disable-pass
 };
 
 struct BuiltModel {

@@ -26,8 +26,10 @@ namespace kiln::cli {
 /// Links `objectPath` into the shared object `libraryPath` with the system C
 /// compiler (cc, else gcc, else clang) and libm. The error carries the
 /// compiler's first line of output.
+/// Links `objectPath` into the shared library `libraryPath` with the system C
+/// compiler; `openmp` adds the OpenMP runtime (objects from --threads N > 1).
 llvm::Error linkSharedModel(llvm::StringRef objectPath,
-                            llvm::StringRef libraryPath);
+                            llvm::StringRef libraryPath, bool openmp);
 
 /// A model's shared object, loaded, with its kiln_model table. Unloaded by
 /// the destructor, so the table must not outlive it.

@@ -6,7 +6,8 @@
 //              [--log-every N] [--train-limit N] [--test-limit N]
 //              [--checkpoint-dir DIR [--checkpoint-every N] [--keep K]
 //              [--resume]] [--logdir DIR] [--plot FILE.svg]
-//              [--work-dir DIR] [--keep-work-dir]
+//              [--work-dir DIR] [--keep-work-dir] [--threads N]
+//              [--disable-pass NAME]...
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
 //             [--batch-size N]
@@ -31,6 +32,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <thread>
 
 using namespace llvm;
 
@@ -182,6 +186,34 @@ static cl::opt<std::string>
              cl::value_desc("FILE.svg"), cl::sub(trainCommand),
              cl::cat(trainCategory));
 
+static cl::opt<int> threads(
+    "threads",
+    cl::desc("Threads the compiled model runs on (OpenMP; default: every "
+             "core of this machine). The same seed and thread count give "
+             "bit-identical parameters"),
+    cl::value_desc("N"), cl::sub(trainCommand), cl::sub(evalCommand),
+    cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::list<std::string> disabledPasses(
+    "disable-pass",
+    cl::desc("Compile without this optimization pass (repeatable; kilnc "
+             "--help lists them)"),
+    cl::value_desc("NAME"), cl::sub(trainCommand), cl::sub(evalCommand),
+    cl::sub(predictCommand), cl::cat(trainCategory));
+
+/// The compile options of --threads (default: all cores) and
+/// --disable-pass; a usage error names what is wrong.
+static bool targetOptions(kiln::TargetOptions &target) {
+  target.threads = threads.getNumOccurrences()
+                       ? threads
+                       : std::max(1u, std::thread::hardware_concurrency());
+  target.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  if (std::optional<std::string> error = kiln::checkPassOptions(target)) {
+    WithColor::error(errs(), "kiln") << *error << '\n';
+    return false;
+  }
+  return true;
+}
+
 /// The value of `option` if it was given; a usage error if it is not >= 1.
 template <typename T>
 static bool positive(const cl::opt<T> &option, std::optional<T> &result) {
@@ -235,6 +267,8 @@ int main(int argc, char **argv) {
   if (evalCommand) {
     kiln::cli::EvalRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
+    if (!targetOptions(request.build.target))
+      return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue, testValue;
     if (!positive(batchSize, batchValue) || !positive(testLimit, testValue))
@@ -246,6 +280,8 @@ int main(int argc, char **argv) {
   if (predictCommand) {
     kiln::cli::PredictRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
+    if (!targetOptions(request.build.target))
+      return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue;
     if (!positive(batchSize, batchValue))
@@ -276,6 +312,8 @@ int main(int argc, char **argv) {
 
   kiln::cli::TrainRequest request;
   request.build.modelPath = modelPath;
+  if (!targetOptions(request.build.target))
+    return usageError();
   std::optional<long long> epochsValue, batchValue, trainValue, testValue;
   if (!positive(epochs, epochsValue) || !positive(batchSize, batchValue) ||
       !positive(trainLimit, trainValue) || !positive(testLimit, testValue))
