@@ -17,6 +17,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -53,6 +54,14 @@ static CpuOptions cpuOptionsFor(const TargetOptions &target) {
   options.threads = target.threads;
   options.disabledPasses = target.disabledPasses;
   return options;
+}
+
+bool freeThreadsOptionName() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto existing = options.find("threads");
+  if (existing != options.end())
+    existing->second->setArgStr("llvm-threads");
+  return true;
 }
 
 std::optional<std::string> checkPassOptions(const TargetOptions &target) {

@@ -52,6 +52,12 @@ struct TargetOptions {
   std::vector<std::string> disabledPasses;
 };
 
+/// libLLVM registers a hidden command-line option named "threads"; this
+/// renames it to "llvm-threads" so a tool can define its own --threads. Call
+/// it in the initializer of a static defined before that option. Returns
+/// true.
+bool freeThreadsOptionName();
+
 /// Why `target`'s --threads or --disable-pass cannot be used, or nothing.
 std::optional<std::string> checkPassOptions(const TargetOptions &target);
 

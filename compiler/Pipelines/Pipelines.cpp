@@ -75,14 +75,17 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "eliminate-empty-tensors,canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map}," +
+          (threads ? "scf-forall-to-parallel," : "") +
+          "buffer-deallocation-pipeline,canonicalize," +
           // Each chunked loop becomes an OpenMP parallel loop with a static
           // schedule (chunk i on thread i).
-          (threads ? llvm::formatv("scf-forall-to-parallel,"
-                                   "convert-scf-to-openmp{{num-threads={0}},",
+          // (cse first: the copies of each chunk onto itself fold away; the
+          // canonicalize after inlines the loop bodies' alloca scopes).
+          (threads ? llvm::formatv("cse,canonicalize,convert-scf-to-openmp{{"
+                                   "num-threads={0}},canonicalize,",
                                    options.threads)
                          .str()
                    : "") +
-          "buffer-deallocation-pipeline,canonicalize,"
           "convert-linalg-to-loops,convert-vector-to-scf,"
           "convert-bufferization-to-memref,expand-strided-metadata,"
           "lower-affine,convert-scf-to-cf,"
@@ -90,7 +93,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
           "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm," +
           (threads ? "convert-openmp-to-llvm," : "") +
-          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface,"
+          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface," +
           llvm::formatv("kiln-embed-manifest{{target=cpu threads={0}}",
                         options.threads)
               .str());

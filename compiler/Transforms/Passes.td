@@ -172,7 +172,7 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
   let options = [
     Option<"threads", "threads", "int64_t", "2",
            "chunks per op (the OpenMP team size)">,
-    Option<"minWork", "min-work", "int64_t", "16384",
+    Option<"minWork", "min-work", "int64_t", "65536",
            "fewest loop iterations worth a parallel region">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",

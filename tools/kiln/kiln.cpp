@@ -186,6 +186,8 @@ static cl::opt<std::string>
              cl::value_desc("FILE.svg"), cl::sub(trainCommand),
              cl::cat(trainCategory));
 
+// Must come before --threads is defined (see its comment).
+[[maybe_unused]] static const bool threadsNameFree = kiln::freeThreadsOptionName();
 static cl::opt<int> threads(
     "threads",
     cl::desc("Threads the compiled model runs on (OpenMP; default: every "

@@ -76,6 +76,8 @@ static cl::opt<std::string>
             cl::init("sm_80"), cl::value_desc("sm_80|sm_90"),
             cl::cat(kilncCategory));
 
+// Must come before --threads is defined (see its comment).
+[[maybe_unused]] static const bool threadsNameFree = kiln::freeThreadsOptionName();
 static cl::opt<int> threads(
     "threads",
     cl::desc("Threads the big loops are split across (OpenMP, static "
