@@ -63,10 +63,14 @@ public:
     if (threads < 2)
       return;
     // Ops already inside a parallel loop stay as they are: one level of
-    // threads is all the cores there are.
+    // threads is all the cores there are. Ops with several results (max
+    // pooling with its argmax) stay whole too: bufferization would give each
+    // chunk a private copy of a strided slice, which needs a runtime copy
+    // helper the objects do not link.
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && !op->getParentOfType<scf::ForallOp>() &&
+      if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
+          !op->getParentOfType<scf::ForallOp>() &&
           estimatedWork(op) >= minWork)
         candidates.push_back(op);
     });

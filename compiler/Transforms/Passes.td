@@ -160,7 +160,9 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
     of a first-layer weight gradient, the rows of an optimizer update).
     Chunks are static and disjoint and no reduction is split, so every
     element is computed by the same operations in the same order whatever
-    the thread count: results are bit-identical with 1 and N threads.
+    the thread count: parameters trained with 1 and N threads are
+    bit-identical. Ops with several results (max pooling with its argmax)
+    are left whole.
     After bufferization `scf-forall-to-parallel` and
     `convert-scf-to-openmp` turn each forall into an OpenMP parallel loop
     with a static schedule. `threads` below 2 leaves the IR unchanged.

@@ -103,3 +103,21 @@ func.func @small(%x: tensor<?x10xf32>, %y: tensor<?x10xf32>) -> tensor<?x10xf32>
   } -> tensor<?x10xf32>
   return %0 : tensor<?x10xf32>
 }
+
+// -----
+
+// Several results (as max pooling with its argmax): left whole, since
+// bufferizing its chunks would copy strided slices.
+// CHECK-LABEL: func.func @two_results
+// CHECK-NOT: scf.forall
+// CHECK: linalg.generic
+#id3 = affine_map<(i, j) -> (i, j)>
+func.func @two_results(%x: tensor<784x256xf32>, %y: tensor<784x256xf32>, %z: tensor<784x256xf32>) -> (tensor<784x256xf32>, tensor<784x256xf32>) {
+  %0:2 = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<784x256xf32>) outs(%y, %z : tensor<784x256xf32>, tensor<784x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %e = math.exp %a : f32
+    linalg.yield %e, %a : f32, f32
+  } -> (tensor<784x256xf32>, tensor<784x256xf32>)
+  return %0#0, %0#1 : tensor<784x256xf32>, tensor<784x256xf32>
+}
