@@ -60,8 +60,11 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           // loop-order pass makes their inner loops unit-stride too.
           "linalg-generalize-named-ops," +
           optional("linalg-fuse-elementwise-ops") +
-          // Split before register tiling, so each chunk is tiled whole.
-          (threads ? optional("kiln-parallelize-loops",
+          // Split before register tiling, so each chunk is tiled whole, and
+          // after the state updates write the state (eliminate-empty-tensors)
+          // so a chunk can update its slice in place.
+          (threads ? "eliminate-empty-tensors," +
+                         optional("kiln-parallelize-loops",
                               llvm::formatv("kiln-parallelize-loops{{threads={0}}",
                                             options.threads))
                    : "") +

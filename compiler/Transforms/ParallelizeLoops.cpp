@@ -8,9 +8,13 @@
 //===----------------------------------------------------------------------===//
 #include "Transforms/Passes.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_PARALLELIZELOOPS
@@ -52,6 +56,77 @@ int64_t estimatedWork(linalg::LinalgOp op) {
   for (int64_t extent : op.getStaticLoopRanges())
     work *= estimatedExtent(extent);
   return work;
+}
+
+/// Whether two slice parameters are the same: the same value or constant, or
+/// equivalent ops on the same operands (tiling recomputes each offset).
+bool sameSliceParameter(OpFoldResult a, OpFoldResult b) {
+  if (isEqualConstantIntOrValue(a, b))
+    return true;
+  auto va = dyn_cast<Value>(a), vb = dyn_cast<Value>(b);
+  Operation *opA = va ? va.getDefiningOp() : nullptr;
+  Operation *opB = vb ? vb.getDefiningOp() : nullptr;
+  return opA && opB && isPure(opA) &&
+         OperationEquivalence::isEquivalentTo(
+             opA, opB, OperationEquivalence::IgnoreLocations);
+}
+
+bool sameSlice(tensor::ExtractSliceOp a, tensor::ExtractSliceOp b) {
+  auto same = [](ArrayRef<OpFoldResult> x, ArrayRef<OpFoldResult> y) {
+    return x.size() == y.size() &&
+           llvm::all_of(llvm::zip(x, y), [](auto pair) {
+             return sameSliceParameter(std::get<0>(pair), std::get<1>(pair));
+           });
+  };
+  return same(a.getMixedOffsets(), b.getMixedOffsets()) &&
+         same(a.getMixedSizes(), b.getMixedSizes()) &&
+         same(a.getMixedStrides(), b.getMixedStrides());
+}
+
+/// Whether `a` and `b` hold the same tensor: the same value, or two
+/// `restrict` views (which nothing else writes) of the same state bytes, as
+/// kiln-state-abi reads a parameter and eliminate-empty-tensors writes it.
+bool sameTensor(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto toA = a.getDefiningOp<bufferization::ToTensorOp>();
+  auto toB = b.getDefiningOp<bufferization::ToTensorOp>();
+  if (!toA || !toB || !toA.getRestrict() || !toB.getRestrict() ||
+      a.getType() != b.getType())
+    return false;
+  auto viewA = toA.getBuffer().getDefiningOp<memref::ViewOp>();
+  auto viewB = toB.getBuffer().getDefiningOp<memref::ViewOp>();
+  return viewA && viewB && viewA.getSource() == viewB.getSource() &&
+         viewA.getType() == viewB.getType() &&
+         sameSliceParameter(viewA.getByteShift(), viewB.getByteShift()) &&
+         viewA.getSizes() == viewB.getSizes();
+}
+
+/// An update in place (an input that is also the output tensor, as
+/// `w = w - lr * g` on the state) reads its chunk from the loop's shared
+/// output instead of the value before the loop: bufferization then sees each
+/// chunk read and write the same slice and updates the buffer in place
+/// instead of copying the whole tensor around the loop.
+void readInPlaceInputsFromSharedOutputs(scf::ForallOp forall,
+                                        linalg::LinalgOp tiled) {
+  for (OpOperand *input : tiled.getDpsInputOperands()) {
+    auto slice = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+    if (!slice)
+      continue;
+    for (OpOperand &init : tiled.getDpsInitsMutable()) {
+      auto outSlice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+      auto shared = outSlice ? dyn_cast<BlockArgument>(outSlice.getSource())
+                             : BlockArgument();
+      if (!shared || shared.getOwner()->getParentOp() != forall)
+        continue;
+      OpOperand *sharedInit = forall.getTiedOpOperand(shared);
+      if (sharedInit && sameTensor(sharedInit->get(), slice.getSource()) &&
+          sameSlice(slice, outSlice) &&
+          tiled.getMatchingIndexingMap(input) ==
+              tiled.getMatchingIndexingMap(&init))
+        slice.getSourceMutable().set(shared);
+    }
+  }
 }
 
 class ParallelizeLoopsPass
@@ -97,6 +172,9 @@ private:
     if (failed(tiled))
       return op->emitError("cannot split the loop nest across threads");
     rewriter.replaceOp(op, tiled->replacements);
+    readInPlaceInputsFromSharedOutputs(
+        cast<scf::ForallOp>(tiled->loops.front().getOperation()),
+        cast<linalg::LinalgOp>(tiled->tiledOps.front()));
     return success();
   }
 };

@@ -162,7 +162,9 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
     element is computed by the same operations in the same order whatever
     the thread count: parameters trained with 1 and N threads are
     bit-identical. Ops with several results (max pooling with its argmax)
-    are left whole.
+    are left whole. An update in place (an input that is the output's
+    tensor, as `w - lr * g` on the state) reads each chunk from the loop's
+    shared output, so bufferization does not copy the whole tensor.
     After bufferization `scf-forall-to-parallel` and
     `convert-scf-to-openmp` turn each forall into an OpenMP parallel loop
     with a static schedule. `threads` below 2 leaves the IR unchanged.

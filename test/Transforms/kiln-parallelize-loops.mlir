@@ -121,3 +121,25 @@ func.func @two_results(%x: tensor<784x256xf32>, %y: tensor<784x256xf32>, %z: ten
   } -> (tensor<784x256xf32>, tensor<784x256xf32>)
   return %0#0, %0#1 : tensor<784x256xf32>, tensor<784x256xf32>
 }
+
+// -----
+
+// An update in place (w = w - g, the input w is also the output): each chunk
+// reads its slice of w from the loop's shared output, the slice it writes,
+// so bufferization updates w in place instead of copying it around the loop.
+// CHECK-LABEL: func.func @in_place_update
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[W:.*]] = %{{.*}})
+// CHECK:   %[[READ:.*]] = tensor.extract_slice %[[W]][%{{.*}}, 0] [392, 256]
+// CHECK:   %[[G:.*]] = tensor.extract_slice %{{.*}}[%{{.*}}, 0] [392, 256]
+// CHECK:   %[[WRITE:.*]] = tensor.extract_slice %[[W]][%{{.*}}, 0] [392, 256]
+// CHECK:   linalg.generic {{.*}} ins(%[[READ]], %[[G]] : {{.*}}) outs(%[[WRITE]] : {{.*}})
+#idu = affine_map<(i, j) -> (i, j)>
+func.func @in_place_update(%w: tensor<784x256xf32>, %g: tensor<784x256xf32>) -> tensor<784x256xf32> {
+  %0 = linalg.generic {indexing_maps = [#idu, #idu, #idu], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<784x256xf32>, tensor<784x256xf32>) outs(%w : tensor<784x256xf32>) {
+  ^bb0(%wi: f32, %gi: f32, %o: f32):
+    %s = arith.subf %wi, %gi : f32
+    linalg.yield %s : f32
+  } -> tensor<784x256xf32>
+  return %0 : tensor<784x256xf32>
+}
