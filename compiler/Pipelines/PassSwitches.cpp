@@ -8,8 +8,8 @@ namespace kiln {
 
 llvm::ArrayRef<llvm::StringRef> switchablePasses() {
   static const llvm::StringRef passes[] = {
-      "linalg-fuse-elementwise-ops",   "kiln-parallelize-loops",
-      "kiln-vectorize-contractions",   "loop-invariant-subset-hoisting",
+      "linalg-fuse-elementwise-ops",  "kiln-parallelize-loops",
+      "kiln-vectorize-contractions",  "loop-invariant-subset-hoisting",
       "kiln-vectorizable-loop-order",
   };
   return passes;
@@ -17,11 +17,12 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
 
 /// Passes of the pipelines that the generated code cannot do without.
 static bool isRequired(llvm::StringRef name) {
-  return llvm::is_contained(
-      {llvm::StringRef("kiln-generate-training"), llvm::StringRef("kiln-to-linalg"),
-       llvm::StringRef("kiln-state-abi"), llvm::StringRef("kiln-emit-c-interface"),
-       llvm::StringRef("kiln-embed-manifest")},
-      name);
+  return llvm::is_contained({llvm::StringRef("kiln-generate-training"),
+                             llvm::StringRef("kiln-to-linalg"),
+                             llvm::StringRef("kiln-state-abi"),
+                             llvm::StringRef("kiln-emit-c-interface"),
+                             llvm::StringRef("kiln-embed-manifest")},
+                            name);
 }
 
 std::optional<std::string>
@@ -33,9 +34,12 @@ checkDisabledPasses(llvm::ArrayRef<std::string> names) {
     if (isRequired(name))
       return "pass '" + name +
              "' cannot be disabled: the generated code needs it (passes that "
-             "can be: " + list + ")";
-    return "unknown pass '" + name + "' in --disable-pass (passes that can "
-           "be disabled: " + list + ")";
+             "can be: " +
+             list + ")";
+    return "unknown pass '" + name +
+           "' in --disable-pass (passes that can "
+           "be disabled: " +
+           list + ")";
   }
   return std::nullopt;
 }

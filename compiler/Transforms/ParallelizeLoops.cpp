@@ -43,8 +43,7 @@ std::optional<unsigned> splitDimension(linalg::LinalgOp op, int64_t threads) {
     if (type != utils::IteratorType::parallel)
       continue;
     int64_t extent = estimatedExtent(ranges[dim]);
-    if (extent >= threads &&
-        (!best || extent > estimatedExtent(ranges[*best])))
+    if (extent >= threads && (!best || extent > estimatedExtent(ranges[*best])))
       best = dim;
   }
   return best;
@@ -73,8 +72,7 @@ bool sameSliceParameter(OpFoldResult a, OpFoldResult b) {
 
 bool sameSlice(tensor::ExtractSliceOp a, tensor::ExtractSliceOp b) {
   auto same = [](ArrayRef<OpFoldResult> x, ArrayRef<OpFoldResult> y) {
-    return x.size() == y.size() &&
-           llvm::all_of(llvm::zip(x, y), [](auto pair) {
+    return x.size() == y.size() && llvm::all_of(llvm::zip(x, y), [](auto pair) {
              return sameSliceParameter(std::get<0>(pair), std::get<1>(pair));
            });
   };
@@ -145,8 +143,7 @@ public:
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
-          !op->getParentOfType<scf::ForallOp>() &&
-          estimatedWork(op) >= minWork)
+          !op->getParentOfType<scf::ForallOp>() && estimatedWork(op) >= minWork)
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());
