@@ -154,10 +154,16 @@ class Kiln:
             raise RuntimeError("kilnc failed on %s:\n%s" % (kiln_file, r.stderr[-3000:]))
         undefined = sh(["nm", "-u", obj])
         openmp = bool(re.search(r"\b(__kmpc_\w+|GOMP_\w+|omp_\w+)\b", undefined))
+        # kilnc --threads objects call the LLVM OpenMP runtime (__kmpc_*),
+        # which gcc's -fopenmp (libgomp) does not provide.
+        llvm_openmp = "__kmpc_" in undefined
         pthreads = bool(re.search(r"\bpthread_create\b", undefined))
         link = [self.cc, "-O2", "-DKILN_MODEL=%s" % name, "-include", hdr,
                 os.path.join(HERE, "kiln_driver.c"), obj, "-o", exe, "-lm"]
-        if openmp:
+        if llvm_openmp:
+            libomp = os.environ.get("KILN_OPENMP_LIBRARY", "/usr/lib/llvm-22/lib/libomp.so")
+            link += [libomp, "-Wl,-rpath," + os.path.dirname(libomp)]
+        elif openmp:
             link.insert(1, "-fopenmp")
         if pthreads:
             link.append("-lpthread")

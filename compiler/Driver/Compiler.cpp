@@ -5,6 +5,7 @@
 #include "Frontend/Parser.h"
 #include "Kiln/IR/KilnDialect.h"
 #include "Kiln/IR/KilnModel.h"
+#include "Pipelines/PassSwitches.h"
 #include "Pipelines/Pipelines.h"
 #include "Target/HeaderWriter.h"
 #include "Target/CudaTarget.h"
@@ -16,6 +17,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -37,15 +39,39 @@ int64_t TensorInfo::elementsPerExample() const {
 /// The matrix-product register tile for the target's vector registers:
 /// 16 of 512 bits (AVX-512), 16 of 256 bits (AVX2), or 128-bit ones.
 static CpuOptions cpuOptionsFor(const TargetOptions &target) {
+  CpuOptions options;
   switch (vectorRegisterBits(
       {target.triple, target.cpu, target.features, target.optLevel})) {
   case 512:
-    return {8, 32};
+    options.tileM = 8, options.tileN = 32;
+    break;
   case 256:
-    return {6, 16};
+    options.tileM = 6, options.tileN = 16;
+    break;
   default:
-    return {6, 8};
+    options.tileM = 6, options.tileN = 8;
   }
+  options.threads = target.threads;
+  options.disabledPasses = target.disabledPasses;
+  return options;
+}
+
+bool freeThreadsOptionName() {
+  auto &options = llvm::cl::getRegisteredOptions();
+  auto existing = options.find("threads");
+  if (existing != options.end())
+    existing->second->setArgStr("llvm-threads");
+  return true;
+}
+
+std::optional<std::string> checkPassOptions(const TargetOptions &target) {
+  if (target.threads < 1)
+    return "--threads must be at least 1, not " +
+           std::to_string(target.threads);
+  if (target.backend == Backend::CUDA &&
+      (target.threads != 1 || !target.disabledPasses.empty()))
+    return std::string("--threads and --disable-pass apply to --target=cpu");
+  return checkDisabledPasses(target.disabledPasses);
 }
 
 struct Compilation::State {

@@ -45,7 +45,21 @@ struct TargetOptions {
   unsigned optLevel = 3;
   Backend backend = Backend::CPU; // --target=cpu|cuda
   std::string gpuArch = "sm_80";  // --gpu-arch (CUDA): sm_80, sm_90, ...
+  /// --threads (CPU): OpenMP team size of the parallel loops; 1 is a serial
+  /// object that needs no OpenMP runtime.
+  int64_t threads = 1;
+  /// --disable-pass (CPU): optimization passes to leave out.
+  std::vector<std::string> disabledPasses;
 };
+
+/// libLLVM registers a hidden command-line option named "threads"; this
+/// renames it to "llvm-threads" so a tool can define its own --threads. Call
+/// it in the initializer of a static defined before that option. Returns
+/// true.
+bool freeThreadsOptionName();
+
+/// Why `target`'s --threads or --disable-pass cannot be used, or nothing.
+std::optional<std::string> checkPassOptions(const TargetOptions &target);
 
 /// One input, label or output of the generated functions.
 struct TensorInfo {

@@ -5,6 +5,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <vector>
 
 namespace kiln {
 
@@ -15,8 +16,13 @@ mlir::LogicalResult addLinalgPasses(mlir::OpPassManager &pm);
 /// Register tile of the CPU matrix-product kernel: tileM rows by tileN
 /// columns of C must fit the target's vector registers with room for the
 /// operands (e.g. 6 x 16 on AVX2, 8 x 32 on AVX-512).
+/// `threads` is the OpenMP team size the big loops are split for (1: no
+/// threads, no OpenMP runtime needed); `disabledPasses` names optimization
+/// passes to leave out (PassSwitches.h).
 struct CpuOptions {
   int64_t tileM = 6, tileN = 16;
+  int64_t threads = 1;
+  std::vector<std::string> disabledPasses;
 };
 /// linalg on tensors -> LLVM dialect with the public C functions (CPU).
 mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm,

@@ -122,7 +122,7 @@ void EmbedManifestPass::runOnOperation() {
   auto manifest = fb::CreateManifest(
       fbb, /*format_version=*/1, modelOffset, targetOffset, compilerOffset,
       stateSize.getInt(), inputsOffset, labelsOffset, outputsOffset,
-      stateOffset, optimizerOffset, slotsOffset);
+      stateOffset, optimizerOffset, slotsOffset, threads);
   fb::FinishManifestBuffer(fbb, manifest);
   emitAccessor(model, StringRef(reinterpret_cast<const char *>(
                                     fbb.GetBufferPointer()),

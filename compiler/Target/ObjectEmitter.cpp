@@ -4,6 +4,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/Function.h"
 #include "llvm/IR/LLVMContext.h"
@@ -86,6 +87,8 @@ LogicalResult lower(ModuleOp module, const CodegenOptions &options,
 
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  // Objects compiled with --threads hold OpenMP parallel loops.
+  registerOpenMPDialectTranslation(*module.getContext());
   out.module = translateModuleToLLVMIR(module, out.context);
   if (!out.module)
     return emitError(module.getLoc(), "translation to LLVM IR failed");

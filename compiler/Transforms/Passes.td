@@ -97,6 +97,8 @@ def EmbedManifest : Pass<"kiln-embed-manifest", "::mlir::ModuleOp"> {
   let options = [
     Option<"target", "target", "std::string", "\"cpu\"",
            "the target the object is for (cpu or cuda)">,
+    Option<"threads", "threads", "int64_t", "1",
+           "the OpenMP team size the object was compiled for">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
@@ -145,6 +147,42 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
+  let summary = "Split big linalg ops into static chunks that run on threads";
+  let description = [{
+    Every linalg op on tensors whose loop nest has at least `min-work`
+    iterations (a dynamic batch counted as 64) is tiled into an
+    `scf.forall` of `threads` chunks along one parallel dimension: the one
+    with the most iterations (the batch of a forward matmul, the 784 rows
+    of a first-layer weight gradient, the rows of an optimizer update).
+    Chunks are static and disjoint and no reduction is split, so every
+    element is computed by the same operations in the same order whatever
+    the thread count: parameters trained with 1 and N threads are
+    bit-identical. Ops with several results (max pooling with its argmax)
+    are left whole. An update in place (an input that is the output's
+    tensor, as `w - lr * g` on the state) reads each chunk from the loop's
+    shared output, so bufferization does not copy the whole tensor.
+    After bufferization `scf-forall-to-parallel` and
+    `convert-scf-to-openmp` turn each forall into an OpenMP parallel loop
+    with a static schedule. `threads` below 2 leaves the IR unchanged.
+
+    Before: `linalg.generic ins(%a : tensor<?x784xf32>, ...)`
+    After:  `scf.forall (%t) in (2) shared_outs(...) { linalg.generic on
+             tensor.extract_slice ...; tensor.parallel_insert_slice ... }`
+  }];
+  let options = [
+    Option<"threads", "threads", "int64_t", "2",
+           "chunks per op (the OpenMP team size)">,
+    Option<"minWork", "min-work", "int64_t", "65536",
+           "fewest loop iterations worth a parallel region">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect"];

@@ -93,7 +93,8 @@ int runInspectObject(StringRef path) {
          << "\n"
          << "compiler "
          << (manifest->compiler() ? manifest->compiler()->str() : "") << "\n"
-         << "state_size " << manifest->state_size() << "\n";
+         << "state_size " << manifest->state_size() << "\n"
+         << "threads " << manifest->threads() << "\n";
   printTensors("inputs", manifest->inputs());
   printTensors("labels", manifest->labels());
   printTensors("outputs", manifest->outputs());

@@ -36,7 +36,7 @@ std::unique_ptr<BuiltModel> buildModel(const BuildRequest &request) {
   auto built = std::make_unique<BuiltModel>(std::move(*workDir));
   std::string objectPath = built->workDir.file("model.o");
   std::string libraryPath = built->workDir.file("model.so");
-  TargetOptions target;
+  TargetOptions target = request.target;
   if (request.cuda)
     target.backend = Backend::CUDA;
   built->info = compileToFiles(
@@ -47,7 +47,8 @@ std::unique_ptr<BuiltModel> buildModel(const BuildRequest &request) {
       "kiln");
   if (!built->info)
     return nullptr; // the driver has printed the diagnostic
-  if (Error error = linkSharedModel(objectPath, libraryPath, request.cuda)) {
+  if (Error error = linkSharedModel(objectPath, libraryPath, request.cuda,
+                                    /*openmp=*/target.threads > 1)) {
     fail(std::move(error));
     return nullptr;
   }

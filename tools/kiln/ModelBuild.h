@@ -22,6 +22,7 @@ struct BuildRequest {
   std::string workDir; // empty: a private temporary directory
   bool keepWorkDir = false;
   bool cuda = false; // compile with --target=cuda, link against libkilnrt
+  TargetOptions target; // this machine; --threads, --disable-pass
 };
 
 struct BuiltModel {

@@ -9,6 +9,7 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
 #include <dlfcn.h>
@@ -53,12 +54,23 @@ static std::string runtimeLibraryPath() {
   return info.dli_fname;
 }
 
-Error linkSharedModel(StringRef objectPath, StringRef libraryPath, bool cuda) {
+Error linkSharedModel(StringRef objectPath, StringRef libraryPath, bool cuda,
+                      bool openmp) {
   ErrorOr<std::string> compiler = findCCompiler();
   if (!compiler)
     return createStringError(compiler.getError(),
                              "linking the model failed: no C compiler found "
                              "on PATH (tried cc, gcc, clang)");
+  // The LLVM OpenMP runtime found when kiln was configured, by path, with
+  // its folder as the library's run path.
+  StringRef openmpLibrary = KILN_OPENMP_LIBRARY;
+  if (openmp && openmpLibrary.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "linking the model failed: kiln was built "
+                             "without the LLVM OpenMP runtime (libomp), which "
+                             "--threads above 1 needs");
+  std::string runPath =
+      ("-Wl,-rpath," + sys::path::parent_path(openmpLibrary)).str();
 
   std::string logPath = (libraryPath + ".link.log").str();
   SmallVector<StringRef> args = {*compiler,   "-shared",  "-o",
@@ -72,6 +84,8 @@ Error linkSharedModel(StringRef objectPath, StringRef libraryPath, bool cuda) {
                                "libkilnrt for its CUDA layer");
     args.append({runtime, "-Wl,--no-undefined"});
   }
+  if (openmp)
+    args.append({openmpLibrary, runPath});
   std::optional<StringRef> redirects[] = {StringRef(""), StringRef(logPath),
                                           StringRef(logPath)};
   std::string message;

@@ -26,9 +26,11 @@ namespace kiln::cli {
 /// Links `objectPath` into the shared object `libraryPath` with the system C
 /// compiler (cc, else gcc, else clang) and libm; a CUDA object also against
 /// the libkilnrt this process runs (its CUDA layer), with no symbol left
-/// undefined. The error carries the compiler's first line of output.
+/// undefined; `openmp` adds the OpenMP runtime (objects from --threads N > 1).
+/// The error carries the compiler's first line of output.
 llvm::Error linkSharedModel(llvm::StringRef objectPath,
-                            llvm::StringRef libraryPath, bool cuda = false);
+                            llvm::StringRef libraryPath, bool cuda,
+                            bool openmp);
 
 /// A model's shared object, loaded, with its kiln_model table. Unloaded by
 /// the destructor, so the table must not outlive it.

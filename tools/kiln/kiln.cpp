@@ -7,6 +7,7 @@
 //              [--checkpoint-dir DIR [--checkpoint-every N] [--keep K]
 //              [--resume]] [--logdir DIR] [--plot FILE.svg]
 //              [--work-dir DIR] [--keep-work-dir] [--device cpu|cuda]
+//              [--threads N] [--disable-pass NAME]...
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
 //             [--batch-size N]
@@ -31,6 +32,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <thread>
 
 using namespace llvm;
 
@@ -188,6 +192,39 @@ static cl::opt<std::string>
              cl::value_desc("FILE.svg"), cl::sub(trainCommand),
              cl::cat(trainCategory));
 
+// Must come before --threads is defined (see its comment).
+[[maybe_unused]] static const bool threadsNameFree = kiln::freeThreadsOptionName();
+static cl::opt<int> threads(
+    "threads",
+    cl::desc("Threads the compiled model runs on (OpenMP; default: every "
+             "core of this machine). The same seed and thread count give "
+             "bit-identical parameters"),
+    cl::value_desc("N"), cl::sub(trainCommand), cl::sub(evalCommand),
+    cl::sub(predictCommand), cl::cat(trainCategory));
+static cl::list<std::string> disabledPasses(
+    "disable-pass",
+    cl::desc("Compile without this optimization pass (repeatable; kilnc "
+             "--help lists them)"),
+    cl::value_desc("NAME"), cl::sub(trainCommand), cl::sub(evalCommand),
+    cl::sub(predictCommand), cl::cat(trainCategory));
+
+/// The compile options of --threads (default: all cores on the CPU, one
+/// host thread for --device cuda) and --disable-pass; a usage error names
+/// what is wrong.
+static bool targetOptions(kiln::TargetOptions &target, bool cuda = false) {
+  if (cuda)
+    target.backend = kiln::Backend::CUDA;
+  target.threads = threads.getNumOccurrences() ? threads
+                   : cuda ? 1
+                          : std::max(1u, std::thread::hardware_concurrency());
+  target.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  if (std::optional<std::string> error = kiln::checkPassOptions(target)) {
+    WithColor::error(errs(), "kiln") << *error << '\n';
+    return false;
+  }
+  return true;
+}
+
 /// The value of `option` if it was given; a usage error if it is not >= 1.
 template <typename T>
 static bool positive(const cl::opt<T> &option, std::optional<T> &result) {
@@ -241,6 +278,8 @@ int main(int argc, char **argv) {
   if (evalCommand) {
     kiln::cli::EvalRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
+    if (!targetOptions(request.build.target))
+      return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue, testValue;
     if (!positive(batchSize, batchValue) || !positive(testLimit, testValue))
@@ -252,6 +291,8 @@ int main(int argc, char **argv) {
   if (predictCommand) {
     kiln::cli::PredictRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
+    if (!targetOptions(request.build.target))
+      return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue;
     if (!positive(batchSize, batchValue))
@@ -282,6 +323,14 @@ int main(int argc, char **argv) {
 
   kiln::cli::TrainRequest request;
   request.build.modelPath = modelPath;
+  if (device != "cpu" && device != "cuda") {
+    WithColor::error(errs(), "kiln")
+        << "--device must be cpu or cuda, not '" << device << "'\n";
+    return usageError();
+  }
+  request.build.cuda = device == "cuda";
+  if (!targetOptions(request.build.target, request.build.cuda))
+    return usageError();
   std::optional<long long> epochsValue, batchValue, trainValue, testValue;
   if (!positive(epochs, epochsValue) || !positive(batchSize, batchValue) ||
       !positive(trainLimit, trainValue) || !positive(testLimit, testValue))
@@ -308,12 +357,6 @@ int main(int argc, char **argv) {
   request.reportPath = reportPath;
   request.build.workDir = workDir;
   request.build.keepWorkDir = keepWorkDir;
-  if (device != "cpu" && device != "cuda") {
-    WithColor::error(errs(), "kiln")
-        << "--device must be cpu or cuda, not '" << device << "'\n";
-    return usageError();
-  }
-  request.build.cuda = device == "cuda";
   request.quiet = quiet;
   request.progress = progressStyle;
   request.logEvery = logEvery;

@@ -76,6 +76,22 @@ static cl::opt<std::string>
             cl::init("sm_80"), cl::value_desc("sm_80|sm_90"),
             cl::cat(kilncCategory));
 
+// Must come before --threads is defined (see its comment).
+[[maybe_unused]] static const bool threadsNameFree = kiln::freeThreadsOptionName();
+static cl::opt<int> threads(
+    "threads",
+    cl::desc("Threads the big loops are split across (OpenMP, static "
+             "schedule; the object then needs libomp). Default 1: a serial "
+             "object with no OpenMP dependency"),
+    cl::value_desc("N"), cl::init(1), cl::cat(kilncCategory));
+static cl::list<std::string> disabledPasses(
+    "disable-pass",
+    cl::desc("Leave an optimization pass out of the CPU pipeline (repeatable; "
+             "for A/B measurements): linalg-fuse-elementwise-ops, "
+             "kiln-parallelize-loops, kiln-vectorize-contractions, "
+             "loop-invariant-subset-hoisting, kiln-vectorizable-loop-order"),
+    cl::value_desc("NAME"), cl::cat(kilncCategory));
+
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::HideUnrelatedOptions(kilncCategory);
@@ -84,6 +100,12 @@ int main(int argc, char **argv) {
   kiln::TargetOptions target{triple, cpu, features, optLevel};
   target.backend = backend;
   target.gpuArch = gpuArch;
+  target.threads = threads;
+  target.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  if (std::optional<std::string> error = kiln::checkPassOptions(target)) {
+    WithColor::error(errs(), "kilnc") << *error << '\n';
+    return 1;
+  }
   std::string output = outputFilename;
   if (output.empty())
     output = emitStage == EmitStage::Object
