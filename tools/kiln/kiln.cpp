@@ -9,11 +9,11 @@
 //              [--work-dir DIR] [--keep-work-dir] [--device cpu|cuda]
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
-//             [--batch-size N]
+//             [--batch-size N] [--device cpu|cuda]
 //   kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE
 //                [--output OUT.npy] [--labels FILE | --label-column NAME]
 //                [--format idx|csv|npy|npz] [--scale S] [--shift T]
-//                [--batch-size N]
+//                [--batch-size N] [--device cpu|cuda]
 //   kiln inspect FILE.ckpt
 //   kiln export FILE.ckpt --npz OUT.npz
 //
@@ -122,9 +122,10 @@ static cl::opt<std::string>
                cl::cat(trainCategory));
 static cl::opt<std::string>
     device("device",
-           cl::desc("Where to train: cpu (default) or cuda (the model is "
+           cl::desc("Where to run: cpu (default) or cuda (the model is "
                     "compiled for the GPU and its state stays there)"),
            cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::sub(trainCommand),
+           cl::sub(evalCommand), cl::sub(predictCommand),
            cl::cat(trainCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress lines on stderr"),
                            cl::sub(trainCommand), cl::cat(trainCategory));
@@ -203,6 +204,18 @@ static bool positive(const cl::opt<T> &option, std::optional<T> &result) {
   return true;
 }
 
+/// --device as BuildRequest::cuda; a usage error if it is neither cpu nor
+/// cuda.
+static bool parseDevice(bool &cuda) {
+  if (device != "cpu" && device != "cuda") {
+    WithColor::error(errs(), "kiln")
+        << "--device must be cpu or cuda, not '" << device << "'\n";
+    return false;
+  }
+  cuda = device == "cuda";
+  return true;
+}
+
 static int usageError() {
   errs() << "usage: kiln train MODEL.kiln [options]   (kiln --help, kiln train "
             "--help)\n"
@@ -243,7 +256,8 @@ int main(int argc, char **argv) {
     request.build = {modelPath, workDir, keepWorkDir};
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue, testValue;
-    if (!positive(batchSize, batchValue) || !positive(testLimit, testValue))
+    if (!positive(batchSize, batchValue) || !positive(testLimit, testValue) ||
+        !parseDevice(request.build.cuda))
       return usageError();
     request.batchSize = batchValue.value_or(0);
     request.testLimit = testValue;
@@ -254,7 +268,7 @@ int main(int argc, char **argv) {
     request.build = {modelPath, workDir, keepWorkDir};
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue;
-    if (!positive(batchSize, batchValue))
+    if (!positive(batchSize, batchValue) || !parseDevice(request.build.cuda))
       return usageError();
     request.batchSize = batchValue.value_or(0);
     if (!inputFormat.empty() && inputFormat != "idx" && inputFormat != "csv" &&
@@ -308,12 +322,8 @@ int main(int argc, char **argv) {
   request.reportPath = reportPath;
   request.build.workDir = workDir;
   request.build.keepWorkDir = keepWorkDir;
-  if (device != "cpu" && device != "cuda") {
-    WithColor::error(errs(), "kiln")
-        << "--device must be cpu or cuda, not '" << device << "'\n";
+  if (!parseDevice(request.build.cuda))
     return usageError();
-  }
-  request.build.cuda = device == "cuda";
   request.quiet = quiet;
   request.progress = progressStyle;
   request.logEvery = logEvery;
