@@ -133,8 +133,7 @@ private:
       linear = arith::DivUIOp::create(b, loc, linear, sizes[dims[i]]);
     }
   }
-  SmallVector<Value> indices(OpBuilder &b, AffineMap map,
-                             ArrayRef<Value> ivs) {
+  SmallVector<Value> indices(OpBuilder &b, AffineMap map, ArrayRef<Value> ivs) {
     SmallVector<Value> result;
     for (AffineExpr e : map.getResults()) {
       if (auto dim = dyn_cast<AffineDimExpr>(e))
@@ -196,8 +195,8 @@ Value ReductionEmitter::treeReduce(OpBuilder &b, Value shared, Value tid,
   memref::StoreOp::create(b, loc, acc, shared, tid);
   gpu::BarrierOp::create(b, loc);
   for (int64_t stride = threads / 2; stride >= 1; stride /= 2) {
-    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                         tid, cst(b, stride));
+    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, tid,
+                                         cst(b, stride));
     auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, active, false);
     OpBuilder t = ifOp.getThenBodyBuilder();
     Value partner = arith::AddIOp::create(t, loc, tid, cst(t, stride));
@@ -225,8 +224,8 @@ void ReductionEmitter::foldIntoOutput(OpBuilder &b, Value outputIndex,
 /// memory; its body ends with the terminator, the builder set before it.
 gpu::LaunchOp ReductionEmitter::launch(OpBuilder &b, Value blocks,
                                        int64_t threads) {
-  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
-                                              gpu::AddressSpace::Workgroup);
+  auto workgroup =
+      gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto sharedType =
       MemRefType::get({threads}, elementType, AffineMap(), workgroup);
   Value one = cst(b, 1);
@@ -246,8 +245,7 @@ void ReductionEmitter::emit() {
     sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
   auto iterators = op.getIteratorTypesArray();
   for (unsigned d = 0; d < iterators.size(); ++d)
-    (iterators[d] == utils::IteratorType::parallel ? parallelDims
-                                                   : reducedDims)
+    (iterators[d] == utils::IteratorType::parallel ? parallelDims : reducedDims)
         .push_back(d);
   auto product = [&](ArrayRef<unsigned> dims) {
     Value p = cst(b, 1);
@@ -261,18 +259,18 @@ void ReductionEmitter::emit() {
   // Stage 1's shape: threads per block, chunks (blocks) per output.
   std::optional<int64_t> staticExtent = staticReducedExtent(op);
   int64_t threads =
-      staticExtent ? std::clamp<int64_t>(llvm::PowerOf2Ceil(*staticExtent),
-                                         32, kThreads)
-                   : kThreads;
+      staticExtent
+          ? std::clamp<int64_t>(llvm::PowerOf2Ceil(*staticExtent), 32, kThreads)
+          : kThreads;
   bool twoStages = !staticExtent || *staticExtent > threads * kPerThread;
   Value chunks = one;
   if (twoStages)
     chunks = arith::MinUIOp::create(
         b, loc, cst(b, kMaxChunks),
-        arith::MaxUIOp::create(b, loc, one,
-                               arith::CeilDivUIOp::create(
-                                   b, loc, extent,
-                                   cst(b, threads * kPerThread))));
+        arith::MaxUIOp::create(
+            b, loc, one,
+            arith::CeilDivUIOp::create(b, loc, extent,
+                                       cst(b, threads * kPerThread))));
   Value chunk = arith::CeilDivUIOp::create(b, loc, extent, chunks);
   Value blocks = arith::MulIOp::create(b, loc, outputs, chunks);
   Value partials;
@@ -286,8 +284,8 @@ void ReductionEmitter::emit() {
   // does nothing (the guard is uniform over the block, as the barriers
   // need).
   {
-    auto first = launch(b, arith::MaxUIOp::create(b, loc, one, blocks),
-                        threads);
+    auto first =
+        launch(b, arith::MaxUIOp::create(b, loc, one, blocks), threads);
     OpBuilder k(first.getBody().front().getTerminator());
     Value block = first.getBlockIds().x, tid = first.getThreadIds().x;
     Value output = arith::DivUIOp::create(k, loc, block, chunks);
@@ -301,20 +299,19 @@ void ReductionEmitter::emit() {
         g, loc, extent, arith::AddIOp::create(g, loc, begin, chunk));
     SmallVector<Value> ivs(sizes.size());
     delinearize(g, output, parallelDims, ivs);
-    auto loop = scf::ForOp::create(
-        g, loc, arith::AddIOp::create(g, loc, begin, tid), end,
-        cst(g, threads), ValueRange{neutral(g)});
+    auto loop =
+        scf::ForOp::create(g, loc, arith::AddIOp::create(g, loc, begin, tid),
+                           end, cst(g, threads), ValueRange{neutral(g)});
     {
       OpBuilder l = OpBuilder::atBlockBegin(loop.getBody());
       delinearize(l, loop.getInductionVar(), reducedDims, ivs);
       Value v = bodyValue(l, ivs);
-      scf::YieldOp::create(l, loc,
-                           combine(l, loop.getRegionIterArgs()[0], v));
+      scf::YieldOp::create(l, loc, combine(l, loop.getRegionIterArgs()[0], v));
     }
     Value total = treeReduce(g, first.getWorkgroupAttributions()[0], tid,
                              loop.getResult(0), threads);
-    Value leader = arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq,
-                                         tid, cst(g, 0));
+    Value leader =
+        arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq, tid, cst(g, 0));
     auto write = scf::IfOp::create(g, loc, TypeRange{}, leader, false);
     OpBuilder w = write.getThenBodyBuilder();
     if (twoStages)
@@ -326,8 +323,8 @@ void ReductionEmitter::emit() {
     return;
 
   // Stage 2: one block per output folds its partials in order.
-  auto second = launch(b, arith::MaxUIOp::create(b, loc, one, outputs),
-                       kThreads);
+  auto second =
+      launch(b, arith::MaxUIOp::create(b, loc, one, outputs), kThreads);
   {
     OpBuilder k(second.getBody().front().getTerminator());
     Value output = second.getBlockIds().x, tid = second.getThreadIds().x;
@@ -342,13 +339,12 @@ void ReductionEmitter::emit() {
       OpBuilder l = OpBuilder::atBlockBegin(loop.getBody());
       Value at = arith::AddIOp::create(l, loc, base, loop.getInductionVar());
       Value v = memref::LoadOp::create(l, loc, partials, at);
-      scf::YieldOp::create(l, loc,
-                           combine(l, loop.getRegionIterArgs()[0], v));
+      scf::YieldOp::create(l, loc, combine(l, loop.getRegionIterArgs()[0], v));
     }
     Value total = treeReduce(g, second.getWorkgroupAttributions()[0], tid,
                              loop.getResult(0), kThreads);
-    Value leader = arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq,
-                                         tid, cst(g, 0));
+    Value leader =
+        arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq, tid, cst(g, 0));
     auto write = scf::IfOp::create(g, loc, TypeRange{}, leader, false);
     OpBuilder w = write.getThenBodyBuilder();
     foldIntoOutput(w, output, total);
@@ -368,8 +364,8 @@ struct GpuParallelReductionsPass
            "reductions (deterministic)";
   }
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<affine::AffineDialect, arith::ArithDialect,
-                    gpu::GPUDialect, memref::MemRefDialect, scf::SCFDialect>();
+    registry.insert<affine::AffineDialect, arith::ArithDialect, gpu::GPUDialect,
+                    memref::MemRefDialect, scf::SCFDialect>();
   }
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> generics;
