@@ -158,19 +158,20 @@ int argmax(const float *row, int n) {
 struct MnistOptions {
   int64_t subset = 1280;  // training examples of the GPU-vs-CPU comparison
   int64_t testSubset = 2000; // test examples it is scored on
+  int64_t batch = 64;     // the recipe's batch size, for every training run
   int epochs = 1;         // the GPU run on the whole training set
   double seconds = 50;    // ... stops after the epoch that passes this
   double bar = 0;         // mean final test accuracy of seeds 1..5 (0: none)
   int64_t loopSubset = 640; // train and test examples of the kiln_train check
 };
 
-/// Trains `m` from `state` on the examples `order[0, end)` in batches of 64
-/// (a partial last batch is dropped), stopping early at `deadline` (a
+/// Trains `m` from `state` on the examples `order[0, end)` in batches of
+/// `tb` (a partial last batch is dropped), stopping early at `deadline` (a
 /// seconds() value); returns the examples trained on.
 int64_t trainExamples(const Model &m, void *state, const kiln_dataset *train,
                       const std::vector<int64_t> &order, int64_t end,
-                      double deadline = INFINITY) {
-  const int64_t tb = 64, xSize = kiln_dataset_example_size(train);
+                      int64_t tb, double deadline = INFINITY) {
+  const int64_t xSize = kiln_dataset_example_size(train);
   const float *fx = kiln_dataset_features(train);
   const int32_t *fy = kiln_dataset_labels(train);
   std::vector<float> bx(tb * xSize);
@@ -214,8 +215,8 @@ float gpuEpochs(const std::string &name, const Model &cpu, const Model &gpu,
                 void *device, std::vector<float> &host, uint64_t seed,
                 const kiln_dataset *train, const kiln_dataset *test,
                 int classes, std::vector<int64_t> &order,
-                std::mt19937 &shuffler, int epochs, double deadline,
-                bool perEpoch) {
+                std::mt19937 &shuffler, int epochs, int64_t batch,
+                double deadline, bool perEpoch) {
   int64_t n = kiln_dataset_size(train);
   cpu.init(host.data(), seed);
   gpu.fromHost(device, host.data());
@@ -224,9 +225,10 @@ float gpuEpochs(const std::string &name, const Model &cpu, const Model &gpu,
     if (epoch > 0)
       std::shuffle(order.begin(), order.end(), shuffler);
     double start = seconds();
-    int64_t done = trainExamples(gpu, device, train, order, n, deadline);
+    int64_t done =
+        trainExamples(gpu, device, train, order, n, batch, deadline);
     double t = seconds() - start;
-    if (done < n - n % 64) {
+    if (done < n - n % batch) {
       std::printf("%-12s | fashion-mnist GPU seed %llu epoch %d/%d: stopped "
                   "after %lld images in %.1fs (%.0f img/s; budget spent) | "
                   "TOO SLOW\n",
@@ -239,10 +241,10 @@ float gpuEpochs(const std::string &name, const Model &cpu, const Model &gpu,
     last = testAccuracy(gpu, device, test, classes, kiln_dataset_size(test));
     if (perEpoch)
       std::printf("%-12s | fashion-mnist GPU epoch %d/%d: %lld images in "
-                  "%.1fs (%.0f img/s, batch 64, host batches), test acc "
+                  "%.1fs (%.0f img/s, batch %lld, host batches), test acc "
                   "%.4f\n",
                   name.c_str(), epoch + 1, epochs, (long long)done, t,
-                  double(done) / t, last);
+                  double(done) / t, (long long)batch, last);
   }
   return last;
 }
@@ -296,15 +298,15 @@ bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
       gpu.fromHost(device, host.data());
     void *state = dev == 0 ? device : (void *)host.data();
     double start = seconds();
-    trainExamples(m, state, train, order, subset);
+    trainExamples(m, state, train, order, subset, options.batch);
     times[dev] = seconds() - start;
     accuracy[dev] = testAccuracy(m, state, test, classes, options.testSubset);
   }
   bool ok = accuracy[0] >= accuracy[1] - 0.01f;
-  std::printf("%-12s | fashion-mnist, same %lld examples (batch 64) on both, "
+  std::printf("%-12s | fashion-mnist, same %lld examples (batch %lld) on both, "
               "first %lld test images: GPU acc %.4f (%.1fs) vs CPU acc %.4f "
               "(%.1fs) | %s\n",
-              name.c_str(), (long long)subset,
+              name.c_str(), (long long)subset, (long long)options.batch,
               (long long)std::min(options.testSubset, kiln_dataset_size(test)),
               accuracy[0], times[0], accuracy[1], times[1],
               ok ? "OK" : "MISMATCH");
@@ -343,7 +345,8 @@ bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
   double deadline = seconds() + options.seconds;
   if (options.bar <= 0) {
     ok = gpuEpochs(name, cpu, gpu, device, host, seed, train, test, classes,
-                   order, shuffler, options.epochs, deadline, true) >= 0 &&
+                   order, shuffler, options.epochs, options.batch, deadline,
+                   true) >= 0 &&
          ok;
   } else {
     const int kBarSeeds = 5;
@@ -355,12 +358,13 @@ bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
       double start = seconds();
       float acc = gpuEpochs(name, cpu, gpu, device, host, s, train, test,
                             classes, order, seedShuffler, options.epochs,
-                            deadline, false);
+                            options.batch, deadline, false);
       if (acc < 0)
         break;
-      std::printf("%-12s | fashion-mnist GPU seed %d: %d epochs in %.1fs, "
-                  "test acc %.4f\n",
-                  name.c_str(), s, options.epochs, seconds() - start, acc);
+      std::printf("%-12s | fashion-mnist GPU seed %d: %d epochs of batch %lld "
+                  "in %.1fs, test acc %.4f\n",
+                  name.c_str(), s, options.epochs, (long long)options.batch,
+                  seconds() - start, acc);
       sum += acc;
       lowest = std::min(lowest, (double)acc);
     }
@@ -384,7 +388,7 @@ int main(int argc, char **argv) {
   if (argc < 6) {
     std::fprintf(stderr, "usage: kiln-gpu-check MODEL CPU.so CUDA.so X_SIZE "
                          "CLASSES [--mnist DIR] [--steps N] [--epochs N] "
-                         "[--seconds S] [--bar A]\n");
+                         "[--batch N] [--seconds S] [--bar A]\n");
     return 2;
   }
   std::string name = argv[1];
@@ -400,12 +404,18 @@ int main(int argc, char **argv) {
       mnist = argv[i + 1];
     else if (!std::strcmp(argv[i], "--steps"))
       steps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--batch"))
+      mnistOptions.batch = std::atoll(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--epochs"))
       mnistOptions.epochs = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--seconds"))
       mnistOptions.seconds = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--bar"))
       mnistOptions.bar = std::atof(argv[i + 1]);
+  }
+  if (mnistOptions.batch < 1) {
+    std::fprintf(stderr, "kiln-gpu-check: --batch must be at least 1\n");
+    return 2;
   }
   // Lines appear as they are computed, also through a pipe.
   std::setvbuf(stdout, nullptr, _IOLBF, 0);

@@ -126,13 +126,13 @@ section "models: CUDA vs CPU (tolerance: relative 1e-3 on loss and parameters af
 echo "kilnc --target=cuda --gpu-arch=$ARCH (compiled by prepare.sh)"
 have_mnist=0
 [ -e "$MNIST/train-images-idx3-ubyte.gz" ] && have_mnist=1
-while read -r id name xsize classes epochs rel; do
+while read -r id name xsize classes epochs batch rel; do
   [ -n "$id" ] || continue
   if [ "$id" = - ]; then fail "$rel: kilnc failed at prepare time"; continue; fi
   d=$B/models/$id
   extra=()
   if [ "$xsize" = 784 ] && [ $have_mnist = 1 ]; then
-    extra=(--mnist "$MNIST" --epochs "$epochs" --seconds "${KILN_GPU_SECONDS:-40}")
+    extra=(--mnist "$MNIST" --epochs "$epochs" --batch "$batch" --seconds "${KILN_GPU_SECONDS:-40}")
     # Issue 3's bar for the LeNet sample after its 2 epochs.
     [ "$name" = lenet ] && extra+=(--bar 0.90)
   fi
