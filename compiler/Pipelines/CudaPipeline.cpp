@@ -6,7 +6,8 @@
 //   bufferization;
 //   buffers placed on the device (kiln-gpu-place-buffers);
 //   matmul-like contractions as shared-memory tiled kernels with FMA
-//   (kiln-gpu-tile-matmul); everything else through parallel loops tiled
+//   (kiln-gpu-tile-matmul); long reductions as two-stage shared-memory
+//   tree reductions (kiln-gpu-parallel-reductions); everything else through parallel loops tiled
 //   for 256-thread blocks and mapped to the grid (innermost dimension on x);
 //   kernel outlining; the host code made async on one stream, so a call
 //   synchronizes once, at its end, to return the loss/logits;
@@ -59,6 +60,7 @@ static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
                   "convert-bufferization-to-memref,kiln-gpu-place-buffers")))
     return failure();
   pm.addPass(createGpuTileMatmulPass());
+  pm.addPass(createGpuParallelReductionsPass());
   return parseInto(pm, "convert-linalg-to-parallel-loops,"
                        "kiln-gpu-map-host-code,"
                        "func.func(gpu-map-parallel-loops{mapping-policy=innermost-first}),"

@@ -5,6 +5,7 @@
 //
 //   tensors --splat-to-fill--> bufferize --place-buffers--> device memrefs
 //   --tile-matmul--> shared-memory matmul kernels (gpu.launch)
+//   --parallel-reductions--> tree reduction kernels (CudaReductions.cpp)
 //   --convert-linalg-to-parallel-loops--> scf.parallel
 //   --map-host-code--> tiled scf.parallel + one-thread gpu.launch
 //   --gpu-map-parallel-loops, convert-parallel-loops-to-gpu--> gpu.launch
@@ -860,6 +861,7 @@ std::unique_ptr<Pass> createCudaStateHelpersPass() {
 
 void registerCudaPasses() {
   registerGpuIm2ColPass();
+  registerGpuParallelReductionsPass();
   PassRegistration<GpuSplatToFillPass>();
   PassRegistration<GpuPlaceBuffersPass>();
   PassRegistration<GpuTileMatmulPass>();

@@ -39,6 +39,14 @@ std::unique_ptr<mlir::Pass> createGpuPlaceBuffersPass();
 /// accumulate a register tile per thread with FMA.
 std::unique_ptr<mlir::Pass> createGpuTileMatmulPass();
 
+/// kiln-gpu-parallel-reductions (CudaReductions.cpp): linalg reductions
+/// over a long or dynamic extent (full reductions to a scalar, like the L2
+/// penalty or a global norm, and long rows) become two-stage kernels: many
+/// blocks each fold a chunk with a shared-memory tree, a second kernel folds
+/// their partials in a fixed order (deterministic).
+std::unique_ptr<mlir::Pass> createGpuParallelReductionsPass();
+void registerGpuParallelReductionsPass();
+
 /// kiln-gpu-map-host-code: after convert-linalg-to-parallel-loops, wraps
 /// host-side memory accesses (0-d results, scalar loops) in one-thread
 /// gpu.launch ops, sinks device loads into the kernels that use them, and

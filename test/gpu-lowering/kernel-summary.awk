@@ -1,7 +1,15 @@
-# One line per outlined kernel: whether it stages tiles in workgroup memory,
-# whether its threads loop, and the highest rank among its memref arguments.
+# One line per outlined kernel: its kind ("tiled": stages matmul tiles in
+# workgroup memory; "tree": a shared-memory tree reduction; "plain"),
+# whether its threads loop, and the highest rank among its memref
+# arguments. A plain kernel that loops also says whether every loop runs a
+# small constant number of times ("short": at most 32, like the ten classes
+# of a softmax row) or not ("long": a trip count that grows with a tensor).
 function flush() {
-  if (name != "") print kind, loop, "rank" rank
+  if (name == "") return
+  if (kind == "tiled" && !fma) kind = "tree"
+  line = kind " " loop " rank" rank
+  if (kind == "plain" && loop == "loop") line = line (long ? " long" : " short")
+  print line
 }
 /gpu.func @/ {
   flush()
@@ -9,6 +17,8 @@ function flush() {
   kind = ($0 ~ /workgroup\(/) ? "tiled" : "plain"
   loop = "noloop"
   rank = 0
+  fma = 0
+  long = 0
   line = $0
   while (match(line, /memref<[^>]*>/)) {
     type = substr(line, RSTART, RLENGTH)
@@ -17,5 +27,12 @@ function flush() {
     line = substr(line, RSTART + RLENGTH)
   }
 }
-/scf\.for/ { loop = "loop" }
+/math\.fma/ { fma = 1 }
+/scf\.for/ {
+  loop = "loop"
+  bound = $0
+  sub(/.* to /, "", bound)
+  sub(/ .*/, "", bound)
+  if (bound !~ /^%c[0-9]+$/ || substr(bound, 3) + 0 > 32) long = 1
+}
 END { flush() }

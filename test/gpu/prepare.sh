@@ -121,7 +121,7 @@ while IFS= read -r model; do
     # Recorded, not fatal: run-on-device.sh reports it as a FAIL row.
     echo "   FAILED: $rel: kilnc"
     rm -rf "$d"
-    echo "- $name - - - $rel" >>"$BUNDLE/models/list.txt"
+    echo "- $name - - - - $rel" >>"$BUNDLE/models/list.txt"
     continue
   fi
   for t in cpu cuda; do
@@ -134,10 +134,11 @@ while IFS= read -r model; do
   sizes=($(grep -E '^#define [A-Z0-9_]+_SIZE [0-9]+$' "$d/cpu.h" |
            grep -v '_STATE_SIZE ' | awk '{print $3}'))
   [ ${#sizes[@]} -ge 2 ] || die "$rel: no sizes in its header"
-  # The recipe's epochs: the GPU's Fashion-MNIST run trains that many.
+  # The recipe's epochs and batch size: the GPU's Fashion-MNIST runs use them.
   epochs=$(sed -n 's/^[[:space:]]*epochs[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$model" | head -1)
-  echo "$id $name ${sizes[0]} ${sizes[${#sizes[@]}-1]} ${epochs:-1} $rel" >>"$BUNDLE/models/list.txt"
-  echo "   $rel: symbol prefix $name, x ${sizes[0]}, classes ${sizes[${#sizes[@]}-1]}, epochs ${epochs:-1}"
+  batch=$(sed -n 's/^[[:space:]]*batch_size[[:space:]]*=[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$model" | head -1)
+  echo "$id $name ${sizes[0]} ${sizes[${#sizes[@]}-1]} ${epochs:-1} ${batch:-64} $rel" >>"$BUNDLE/models/list.txt"
+  echo "   $rel: symbol prefix $name, x ${sizes[0]}, classes ${sizes[${#sizes[@]}-1]}, epochs ${epochs:-1}, batch ${batch:-64}"
   nmodels=$((nmodels + 1))
 done < <(find "$SRC/samples" -name '*.kiln' | sort)
 [ $nmodels -gt 0 ] || die "no samples/**/*.kiln"

@@ -5,6 +5,7 @@
 #include "CliSupport.h"
 #include "Datasets.h"
 
+#include "kiln/cuda.h"
 #include "kiln/train.h"
 
 #include "llvm/Support/Format.h"
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 using namespace llvm;
@@ -98,22 +100,41 @@ int runExport(const std::string &checkpointPath, const std::string &npzPath) {
   return 0;
 }
 
-/// Loads the model's checkpointed state into a fresh aligned buffer.
-static void *restoreState(const BuiltModel &built, const std::string &path) {
+/// A model state and how to free it: kiln_state_free (host) or
+/// kiln_cuda_free (device).
+using StatePtr = std::unique_ptr<void, void (*)(void *)>;
+
+/// Loads the model's checkpointed state into a fresh buffer: aligned host
+/// memory, or for a CUDA model (--device cuda) device memory, which
+/// kiln_checkpoint_restore fills through the model's state_from_host.
+/// Null after the error has been printed (on a machine without a usable
+/// GPU, the one line `kiln train --device cuda` prints too).
+static StatePtr restoreState(const BuiltModel &built, const std::string &path,
+                             bool cuda) {
+  StatePtr none(nullptr, kiln_state_free);
+  if (cuda) {
+    char why[512] = "";
+    if (!kiln_cuda_available(why, sizeof(why))) {
+      errs() << why << '\n';
+      return none;
+    }
+  }
   CheckpointPtr checkpoint = loadCheckpoint(path);
   if (!checkpoint)
-    return nullptr;
-  void *state = kiln_state_alloc(&built.model());
-  char err[512] = "";
+    return none;
+  const kiln_model &model = built.model();
+  StatePtr state = cuda ? StatePtr(kiln_cuda_malloc(model.state_size),
+                                   kiln_cuda_free)
+                        : StatePtr(kiln_state_alloc(&model), kiln_state_free);
   if (!state) {
     fail("out of memory for the model state");
-    return nullptr;
+    return none;
   }
-  if (kiln_checkpoint_restore(checkpoint.get(), &built.model(), state, err,
+  char err[512] = "";
+  if (kiln_checkpoint_restore(checkpoint.get(), &model, state.get(), err,
                               sizeof(err)) != 0) {
-    kiln_state_free(state);
     fail(err);
-    return nullptr;
+    return none;
   }
   return state;
 }
@@ -127,8 +148,8 @@ int runEval(const EvalRequest &request) {
     return fail(request.build.modelPath +
                 ": the model has no 'data { test = ... }' block to evaluate on");
   const kiln_model &model = built->model();
-  std::unique_ptr<void, void (*)(void *)> state(
-      restoreState(*built, request.checkpointPath), kiln_state_free);
+  StatePtr state =
+      restoreState(*built, request.checkpointPath, request.build.cuda);
   if (!state)
     return 1;
   DataRequest dataRequest;
@@ -182,8 +203,8 @@ int runPredict(const PredictRequest &request) {
     return 1;
   const TrainingRecipe &recipe = built->info->recipe;
   const kiln_model &model = built->model();
-  std::unique_ptr<void, void (*)(void *)> state(
-      restoreState(*built, request.checkpointPath), kiln_state_free);
+  StatePtr state =
+      restoreState(*built, request.checkpointPath, request.build.cuda);
   if (!state)
     return 1;
   Expected<DatasetPtr> input =

@@ -4,6 +4,8 @@
 //   kiln export FILE.ckpt --npz OUT   its tensors for NumPy
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt
 //   kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE
+//   (eval and predict with --device cuda: the model compiled for the GPU,
+//   the checkpoint's state copied to device memory)
 //
 //===----------------------------------------------------------------------===//
 #ifndef KILN_TOOLS_KILN_CHECKPOINTCOMMANDS_H

@@ -10,11 +10,11 @@
 //              [--threads N] [--disable-pass NAME]...
 //
 //   kiln eval MODEL.kiln --checkpoint FILE.ckpt [--test-limit N]
-//             [--batch-size N]
+//             [--batch-size N] [--device cpu|cuda]
 //   kiln predict MODEL.kiln --checkpoint FILE.ckpt --input FILE
 //                [--output OUT.npy] [--labels FILE | --label-column NAME]
 //                [--format idx|csv|npy|npz] [--scale S] [--shift T]
-//                [--batch-size N]
+//                [--batch-size N] [--device cpu|cuda]
 //   kiln inspect FILE.ckpt
 //   kiln export FILE.ckpt --npz OUT.npz
 //
@@ -126,9 +126,10 @@ static cl::opt<std::string>
                cl::cat(trainCategory));
 static cl::opt<std::string>
     device("device",
-           cl::desc("Where to train: cpu (default) or cuda (the model is "
+           cl::desc("Where to run: cpu (default) or cuda (the model is "
                     "compiled for the GPU and its state stays there)"),
            cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::sub(trainCommand),
+           cl::sub(evalCommand), cl::sub(predictCommand),
            cl::cat(trainCategory));
 static cl::opt<bool> quiet("quiet", cl::desc("No progress lines on stderr"),
                            cl::sub(trainCommand), cl::cat(trainCategory));
@@ -240,6 +241,18 @@ static bool positive(const cl::opt<T> &option, std::optional<T> &result) {
   return true;
 }
 
+/// --device as BuildRequest::cuda; a usage error if it is neither cpu nor
+/// cuda.
+static bool parseDevice(bool &cuda) {
+  if (device != "cpu" && device != "cuda") {
+    WithColor::error(errs(), "kiln")
+        << "--device must be cpu or cuda, not '" << device << "'\n";
+    return false;
+  }
+  cuda = device == "cuda";
+  return true;
+}
+
 static int usageError() {
   errs() << "usage: kiln train MODEL.kiln [options]   (kiln --help, kiln train "
             "--help)\n"
@@ -278,7 +291,8 @@ int main(int argc, char **argv) {
   if (evalCommand) {
     kiln::cli::EvalRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
-    if (!targetOptions(request.build.target))
+    if (!parseDevice(request.build.cuda) ||
+        !targetOptions(request.build.target, request.build.cuda))
       return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue, testValue;
@@ -291,7 +305,8 @@ int main(int argc, char **argv) {
   if (predictCommand) {
     kiln::cli::PredictRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
-    if (!targetOptions(request.build.target))
+    if (!parseDevice(request.build.cuda) ||
+        !targetOptions(request.build.target, request.build.cuda))
       return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue;
@@ -323,13 +338,8 @@ int main(int argc, char **argv) {
 
   kiln::cli::TrainRequest request;
   request.build.modelPath = modelPath;
-  if (device != "cpu" && device != "cuda") {
-    WithColor::error(errs(), "kiln")
-        << "--device must be cpu or cuda, not '" << device << "'\n";
-    return usageError();
-  }
-  request.build.cuda = device == "cuda";
-  if (!targetOptions(request.build.target, request.build.cuda))
+  if (!parseDevice(request.build.cuda) ||
+      !targetOptions(request.build.target, request.build.cuda))
     return usageError();
   std::optional<long long> epochsValue, batchValue, trainValue, testValue;
   if (!positive(epochs, epochsValue) || !positive(batchSize, batchValue) ||
