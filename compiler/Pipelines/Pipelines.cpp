@@ -46,13 +46,18 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
       "loop-invariant-subset-hoisting,",
       options.tileM,
       options.tileN);
+  // Convolutions use the same register tile as matrix products.
+  std::string convolutions =
+      llvm::formatv("kiln-pad-guarded-gathers,"
+                    "kiln-vectorize-convolutions{{tile-m={0} tile-n={1}},",
+                    options.tileM, options.tileN);
   return addPipeline(
       pm,
       "kiln-state-abi,canonicalize,"
           // Named ops (fill, convolution, pooling) as generics, so the
           // loop-order pass makes their inner loops unit-stride too.
-          "linalg-generalize-named-ops,linalg-fuse-elementwise-ops," +
-          vectorize +
+          "linalg-generalize-named-ops," +
+          convolutions + "linalg-fuse-elementwise-ops," + vectorize +
           "kiln-vectorizable-loop-order,eliminate-empty-tensors,canonicalize,"
           "cse,"
           "one-shot-bufferize{bufferize-function-boundaries "

@@ -148,4 +148,63 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def PadGuardedGathers : Pass<"kiln-pad-guarded-gathers"> {
+  let summary = "Read a zero-padded copy instead of a bounds-guarded gather";
+  let description = [{
+    A `linalg.generic` with reduction loops whose body reads
+    `select(guard, tensor.extract %t[i...], 0.0)`, with indices affine in
+    `linalg.index` and a guard that only checks guarded indices against
+    `%t`'s bounds (`i >= 0`, `i < dim`), as KilnToLinalg lowers the input
+    gradient of a stride-1 convolution, reads instead a zero-padded copy of
+    `%t` (`linalg.fill`, then a copying generic into a slice, padded by how far the
+    indices reach past each bound over the loop ranges) through an indexing
+    map. The guard arithmetic goes; the op becomes a plain convolution for
+    `kiln-vectorize-convolutions`. Gathers with any other guard (strides
+    above 1 check divisibility) or non-affine indices are left alone.
+
+    Before: `%v = select(%in, tensor.extract %dy[%n, %ih + 2 - %kh, ...], 0)`
+    After:  an input `%dy_padded` with map `(n, ih + 4 - kh, ...)`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
+  let summary = "Direct convolutions as register-tiled vector loop nests";
+  let description = [{
+    A convolution `linalg.generic` (body `acc + a * b`; the output's last
+    dimension, the lanes, is also the last index of one input and unused by
+    the other, the image; the image is indexed by a sum of loop indices)
+    becomes a loop nest whose tiles of `tile-m` rows by `tile-n` lanes stay
+    in vector registers across the reduction: each reduction step
+    broadcasts `tile-m` image elements and multiplies them with one vector
+    of the other input (`vector.fma`). The rows are the longest static
+    output dimension that the image uses and the other input does not
+    (the output column of a forward convolution, the input channel or
+    filter column of a filter gradient); rows and lanes left over at the
+    edges form one narrower tile each. A reduction over the image's
+    leading index (the batch of a filter gradient) becomes the outermost
+    loop so one image's data stays in cache for all tiles. No im2col
+    buffer is built.
+
+    Before: the generalized `linalg.conv_2d_nhwc_hwcf`
+      `out[n, oh, ow, co] += x[n, oh + kh, ow + kw, ci] * w[kh, kw, ci, co]`.
+    After: `scf.for` over n and oh, over ow in steps of `tile-m` and co in
+    steps of `tile-n`, then kh, kw and ci carrying `tile-m` vectors of
+    `tile-n` lanes; `vector.transfer_read`/`transfer_write` of the output
+    tile around them.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", "6", "rows of the register tile">,
+    Option<"tileN", "tile-n", "int64_t", "16",
+           "lanes of the register tile (a multiple of the vector width)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_PASSES
