@@ -46,10 +46,12 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
       "loop-invariant-subset-hoisting,",
       options.tileM,
       options.tileN);
-  // Convolutions use the same register tile as matrix products.
-  std::string convolutions =
+  // Convolutions as direct kernels with the matmul's register tile, and
+  // products with a large transposed operand computed transposed.
+  std::string kernels =
       llvm::formatv("kiln-pad-guarded-gathers,"
-                    "kiln-vectorize-convolutions{{tile-m={0} tile-n={1}},",
+                    "kiln-vectorize-convolutions{{tile-m={0} tile-n={1}},"
+                    "kiln-transpose-products,",
                     options.tileM, options.tileN);
   return addPipeline(
       pm,
@@ -57,7 +59,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           // Named ops (fill, convolution, pooling) as generics, so the
           // loop-order pass makes their inner loops unit-stride too.
           "linalg-generalize-named-ops," +
-          convolutions + "linalg-fuse-elementwise-ops," + vectorize +
+          kernels + "linalg-fuse-elementwise-ops," + vectorize +
           "kiln-vectorizable-loop-order,eliminate-empty-tensors,canonicalize,"
           "cse,"
           "one-shot-bufferize{bufferize-function-boundaries "

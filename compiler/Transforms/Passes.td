@@ -125,7 +125,10 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     Every `linalg.generic` contraction with one M, one N and one K dimension
     (forward and backward matmuls of dense layers, whatever their transposes)
     is tiled into `scf.for` loops over M and N tiles of `tile-m` x `tile-n`
-    and single steps of K, in that loop order. The M and N loops are peeled
+    and single steps of K, in that loop order, unless B is too large to
+    stay in cache while the N loop re-reads it for every row tile and A is
+    smaller: then N is the outer loop (a batch of 64 times a 3136x1024
+    weight reads the weight once). The M and N loops are peeled
     so that every full tile has a static shape and becomes one
     `vector.contract` (an outer product per K step, accumulated in
     registers once `loop-invariant-subset-hoisting` has moved the C tile's
@@ -168,6 +171,28 @@ def PadGuardedGathers : Pass<"kiln-pad-guarded-gathers"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def TransposeProducts : Pass<"kiln-transpose-products"> {
+  let summary = "Compute A * B^T as (B * A^T)^T when B is the larger operand";
+  let description = [{
+    A matrix-product `linalg.generic` C[m, n] += A[m, k] * B[n, k] (the
+    input gradient of a dense layer, dx = dy * W^T) would get an explicit
+    transposed copy of B from `kiln-vectorize-contractions`. When B has
+    more elements than A and C together (a dynamic size counts as 64),
+    this pass computes the transposed product instead: C^T[n, m] +=
+    B[n, k] * A[m, k] into a transposed copy of C's initial value, then
+    transposes the result back, so only A and C, which are a batch high,
+    are copied, not the weight.
+
+    Before: `ins(%dy, %w : tensor<?x1024xf32>, tensor<3136x1024xf32>)`
+    with maps (m, k), (n, k), (m, n).
+    After: `linalg.transpose` of the init, a generic
+    `ins(%w, %dy)` with maps (n, k), (m, k), (n, m), and a
+    `linalg.transpose` of its result.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {

@@ -151,6 +151,24 @@ public:
   }
 
 private:
+  /// The inner tile loop re-reads all of one operand for every step of
+  /// the outer one: all of B per row tile with the M loop outside, all of
+  /// A per column tile with the N loop outside. That is cheap while the
+  /// operand stays in cache (half of a 512 KiB L2). The M loop stays
+  /// outside unless B is larger than that and A is smaller than B (a batch
+  /// times a 3136x1024 weight then reads the weight once from memory).
+  /// A dynamic size counts as 64, a typical batch.
+  bool columnsOutside(linalg::GenericOp op) {
+    auto [m, n, k] = *matmulDims(op);
+    SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+    for (int64_t &size : sizes)
+      if (ShapedType::isDynamic(size))
+        size = 64;
+    constexpr int64_t cachedElements = 256 * 1024 / 4;
+    int64_t a = sizes[m] * sizes[k], b = sizes[k] * sizes[n];
+    return b > cachedElements && a < b;
+  }
+
   LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
     auto [m, n, k] = *matmulDims(op);
     SmallVector<OpFoldResult> sizes(3);
@@ -159,7 +177,9 @@ private:
     sizes[k] = rewriter.getIndexAttr(1);
     scf::SCFTilingOptions options;
     options.setTileSizes(sizes)
-        .setInterchange({(int64_t)m, (int64_t)n, (int64_t)k})
+        .setInterchange(columnsOutside(op)
+                            ? SmallVector<int64_t>{n, m, k}
+                            : SmallVector<int64_t>{m, n, k})
         .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
     rewriter.setInsertionPoint(op);
     auto tiled = scf::tileUsingSCF(
