@@ -207,8 +207,11 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     of the other input (`vector.fma`). The rows are the longest static
     output dimension that the image uses and the other input does not
     (the output column of a forward convolution, the input channel or
-    filter column of a filter gradient); rows and lanes left over at the
-    edges form one narrower tile each. A reduction over the image's
+    filter column of a filter gradient). Rows left over form one shorter
+    tile; lanes left over one masked tile (transfers without `in_bounds`)
+    a whole number of vectors (`tile-n` / 2 lanes, the tile being two
+    vectors wide) across, since e.g. 10 lanes would straddle registers
+    unevenly. A reduction over the image's
     leading index (the batch of a filter gradient) becomes the outermost
     loop so one image's data stays in cache for all tiles. No im2col
     buffer is built.

@@ -151,7 +151,7 @@ public:
                      int64_t tileM, int64_t tileN)
       : op(op), plan(plan), loc(op.getLoc()),
         tileM(std::min(tileM, plan.rowCount)),
-        tileN(std::min(tileN, plan.laneCount)),
+        tileN(tileN),
         operands(op->getOperands()), maps(op.getIndexingMapsArray()) {}
 
   Value emit(OpBuilder &b) {
@@ -239,25 +239,33 @@ private:
 
   Value laneTiles(OpBuilder &b, Value out, Value row, int64_t rows) {
     int64_t full = plan.laneCount / tileN * tileN;
-    auto loop = scf::ForOp::create(
-        b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-        arith::ConstantIndexOp::create(b, loc, full),
-        arith::ConstantIndexOp::create(b, loc, tileN), ValueRange{out},
-        [&](OpBuilder &nb, Location, Value lane, ValueRange args) {
-          scf::YieldOp::create(nb, loc,
-                               tile(nb, args[0], row, rows, lane, tileN));
-        });
-    out = loop.getResult(0);
-    if (full < plan.laneCount)
+    if (full > 0)
+      out = scf::ForOp::create(
+                b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                arith::ConstantIndexOp::create(b, loc, full),
+                arith::ConstantIndexOp::create(b, loc, tileN), ValueRange{out},
+                [&](OpBuilder &nb, Location, Value lane, ValueRange args) {
+                  scf::YieldOp::create(
+                      nb, loc, tile(nb, args[0], row, rows, lane, tileN));
+                })
+                .getResult(0);
+    // The lanes left over form one masked tile, a whole number of vectors
+    // (half a tile) wide: a 10-lane vector would be split unevenly across
+    // registers and shuffled at every step.
+    int64_t left = plan.laneCount - full;
+    if (left > 0)
       out = tile(b, out, row, rows, arith::ConstantIndexOp::create(b, loc, full),
-                 plan.laneCount - full);
+                 llvm::alignTo(left, std::max<int64_t>(1, tileN / 2)),
+                 /*masked=*/true);
     return out;
   }
 
   /// out[rows from `row`, lanes from `lane`] += the sum over the
   /// reduction loops, accumulated in `rows` vectors of `lanes` elements.
+  /// A masked tile reads and writes only the lanes inside the output.
   Value tile(OpBuilder &b, Value out, Value row, int64_t rows, Value lane,
-             int64_t lanes) {
+             int64_t lanes, bool masked = false) {
+    SmallVector<bool> inBounds{!masked};
     auto type = VectorType::get({lanes}, b.getF32Type());
     indices[plan.lanes] = lane;
     auto atRow = [&](OpBuilder &b, int64_t i) {
@@ -272,15 +280,14 @@ private:
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
       acc.push_back(vector::TransferReadOp::create(
-          b, loc, type, out, operandIndices(b, 2), padding,
-          ArrayRef<bool>{true}));
+          b, loc, type, out, operandIndices(b, 2), padding, inBounds));
     }
     SmallVector<Value> sums = loops(
         b, plan.reductions, acc,
         [&](OpBuilder &b, ValueRange acc) -> SmallVector<Value> {
           Value column = vector::TransferReadOp::create(
               b, loc, type, operands[plan.vector],
-              operandIndices(b, plan.vector), padding, ArrayRef<bool>{true});
+              operandIndices(b, plan.vector), padding, inBounds);
           SmallVector<Value> next;
           for (int64_t i = 0; i < rows; ++i) {
             atRow(b, i);
@@ -296,8 +303,7 @@ private:
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
       out = vector::TransferWriteOp::create(b, loc, sums[i], out,
-                                            operandIndices(b, 2),
-                                            ArrayRef<bool>{true})
+                                            operandIndices(b, 2), inBounds)
                 .getResult();
     }
     return out;
