@@ -211,7 +211,7 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     tile; lanes left over one masked tile (transfers without `in_bounds`)
     a whole number of vectors (`tile-n` / 2 lanes, the tile being two
     vectors wide) across, since e.g. 10 lanes would straddle registers
-    unevenly. A reduction over the image's
+    unevenly, and `tile-m` - 1 rows high, leaving a register for the mask. A reduction over the image's
     leading index (the batch of a filter gradient) becomes the outermost
     loop so one image's data stays in cache for all tiles. No im2col
     buffer is built.

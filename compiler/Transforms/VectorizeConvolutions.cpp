@@ -150,8 +150,7 @@ public:
   ConvolutionEmitter(linalg::GenericOp op, const ConvolutionPlan &plan,
                      int64_t tileM, int64_t tileN)
       : op(op), plan(plan), loc(op.getLoc()),
-        tileM(std::min(tileM, plan.rowCount)),
-        tileN(tileN),
+        tileM(tileM), tileN(tileN),
         operands(op->getOperands()), maps(op.getIndexingMapsArray()) {}
 
   Value emit(OpBuilder &b) {
@@ -162,7 +161,7 @@ public:
     indices.assign(op.getNumLoops(), arith::ConstantIndexOp::create(b, loc, 0));
     return loops(b, plan.outer, operands[2],
                  [&](OpBuilder &b, ValueRange carried) -> SmallVector<Value> {
-                   return {rowTiles(b, carried[0])};
+                   return {allTiles(b, carried[0])};
                  })[0];
   }
 
@@ -219,44 +218,57 @@ private:
     return loop.getResults();
   }
 
-  /// Full tiles of tileM rows in a loop, then the remaining rows as one
-  /// narrower tile.
-  Value rowTiles(OpBuilder &b, Value out) {
-    int64_t full = plan.rowCount / tileM * tileM;
+  /// The full lane tiles, then the lanes left over as one masked tile a
+  /// whole number of vectors (half a tile) wide: a 10-lane vector would
+  /// straddle registers unevenly and be shuffled at every step. The masked
+  /// tile has one row less, leaving a register for the mask.
+  Value allTiles(OpBuilder &b, Value out) {
+    int64_t full = plan.laneCount / tileN * tileN;
+    if (full > 0)
+      out = rowTiles(b, out, tileM, [&](OpBuilder &b, Value out, Value row,
+                                        int64_t rows) {
+        return scf::ForOp::create(
+                   b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                   arith::ConstantIndexOp::create(b, loc, full),
+                   arith::ConstantIndexOp::create(b, loc, tileN),
+                   ValueRange{out},
+                   [&](OpBuilder &nb, Location, Value lane, ValueRange args) {
+                     scf::YieldOp::create(
+                         nb, loc, tile(nb, args[0], row, rows, lane, tileN));
+                   })
+            .getResult(0);
+      });
+    int64_t left = plan.laneCount - full;
+    if (left == 0)
+      return out;
+    int64_t lanes = llvm::alignTo(left, std::max<int64_t>(1, tileN / 2));
+    return rowTiles(b, out, std::max<int64_t>(1, tileM - 1),
+                    [&](OpBuilder &b, Value out, Value row, int64_t rows) {
+                      return tile(b, out, row, rows,
+                                  arith::ConstantIndexOp::create(b, loc, full),
+                                  lanes, /*masked=*/true);
+                    });
+  }
+
+  using RowTile =
+      function_ref<Value(OpBuilder &, Value out, Value row, int64_t rows)>;
+
+  /// Full tiles of `tileRows` rows in a loop, then the remaining rows as
+  /// one shorter tile.
+  Value rowTiles(OpBuilder &b, Value out, int64_t tileRows, RowTile body) {
+    tileRows = std::min(tileRows, plan.rowCount);
+    int64_t full = plan.rowCount / tileRows * tileRows;
     auto loop = scf::ForOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, 0),
         arith::ConstantIndexOp::create(b, loc, full),
-        arith::ConstantIndexOp::create(b, loc, tileM), ValueRange{out},
+        arith::ConstantIndexOp::create(b, loc, tileRows), ValueRange{out},
         [&](OpBuilder &nb, Location, Value row, ValueRange args) {
-          scf::YieldOp::create(nb, loc, laneTiles(nb, args[0], row, tileM));
+          scf::YieldOp::create(nb, loc, body(nb, args[0], row, tileRows));
         });
     out = loop.getResult(0);
     if (full < plan.rowCount)
-      out = laneTiles(b, out, arith::ConstantIndexOp::create(b, loc, full),
-                      plan.rowCount - full);
-    return out;
-  }
-
-  Value laneTiles(OpBuilder &b, Value out, Value row, int64_t rows) {
-    int64_t full = plan.laneCount / tileN * tileN;
-    if (full > 0)
-      out = scf::ForOp::create(
-                b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-                arith::ConstantIndexOp::create(b, loc, full),
-                arith::ConstantIndexOp::create(b, loc, tileN), ValueRange{out},
-                [&](OpBuilder &nb, Location, Value lane, ValueRange args) {
-                  scf::YieldOp::create(
-                      nb, loc, tile(nb, args[0], row, rows, lane, tileN));
-                })
-                .getResult(0);
-    // The lanes left over form one masked tile, a whole number of vectors
-    // (half a tile) wide: a 10-lane vector would be split unevenly across
-    // registers and shuffled at every step.
-    int64_t left = plan.laneCount - full;
-    if (left > 0)
-      out = tile(b, out, row, rows, arith::ConstantIndexOp::create(b, loc, full),
-                 llvm::alignTo(left, std::max<int64_t>(1, tileN / 2)),
-                 /*masked=*/true);
+      out = body(b, out, arith::ConstantIndexOp::create(b, loc, full),
+                 plan.rowCount - full);
     return out;
   }
 
