@@ -128,7 +128,10 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     and single steps of K, in that loop order, unless B is too large to
     stay in cache while the N loop re-reads it for every row tile and A is
     smaller: then N is the outer loop (a batch of 64 times a 3136x1024
-    weight reads the weight once). The M and N loops are peeled
+    weight reads the weight once), and each column tile's strip of a
+    static B is first copied into a contiguous K x `tile-n` tensor, so the
+    row tiles read it sequentially instead of one row of B per page. The
+    M and N loops are peeled
     so that every full tile has a static shape and becomes one
     `vector.contract` (an outer product per K step, accumulated in
     registers once `loop-invariant-subset-hoisting` has moved the C tile's
