@@ -216,8 +216,12 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     vectors wide) across, since e.g. 10 lanes would straddle registers
     unevenly, and `tile-m` - 1 rows high, leaving a register for the mask. A reduction over the image's
     leading index (the batch of a filter gradient) becomes the outermost
-    loop so one image's data stays in cache for all tiles. No im2col
-    buffer is built.
+    loop when other reductions remain inside the tiles, so one image's
+    data stays in cache for all tiles. No im2col buffer is built. Plain
+    matrix products narrower than `tile-n` (a 10-class output layer, which
+    `kiln-vectorize-contractions` would leave scalar) take the same path;
+    a dynamic row dimension (the batch) is used only when no static one
+    qualifies, its leftover rows as 1-row tiles.
 
     Before: the generalized `linalg.conv_2d_nhwc_hwcf`
       `out[n, oh, ow, co] += x[n, oh + kh, ow + kw, ci] * w[kh, kw, ci, co]`.

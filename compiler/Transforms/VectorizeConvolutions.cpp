@@ -70,7 +70,8 @@ bool usesDim(AffineMap map, unsigned dim) {
 /// the image is indexed by at least one sum of loop indices, and r (the
 /// rows) is a static output dimension that the image uses and `other` does
 /// not.
-std::optional<ConvolutionPlan> planConvolution(linalg::GenericOp op) {
+std::optional<ConvolutionPlan> planConvolution(linalg::GenericOp op,
+                                               int64_t tileN) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !isMultiplyAccumulate(op))
     return std::nullopt;
@@ -102,34 +103,45 @@ std::optional<ConvolutionPlan> planConvolution(linalg::GenericOp op) {
   plan.vector = *vectorInput;
   plan.image = 1 - plan.vector;
   AffineMap image = maps[plan.image], other = maps[plan.vector];
-  // Plain products are kiln-vectorize-contractions' job.
-  if (image.isProjectedPermutation() || image.getNumSymbols() != 0)
+  if (image.getNumSymbols() != 0)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamic(ranges[plan.lanes]))
+    return std::nullopt;
+  // Plain products are kiln-vectorize-contractions' job, except those too
+  // narrow for one of its tiles (a 10-class output layer), which it leaves
+  // as scalar loops.
+  if (image.isProjectedPermutation() && ranges[plan.lanes] >= tileN)
     return std::nullopt;
 
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   std::optional<unsigned> rows;
   for (unsigned r = 0; r + 1 < out.getNumResults(); ++r) {
     unsigned d = out.getDimPosition(r);
-    if (usesDim(other, d) || !usesDim(image, d) ||
-        ShapedType::isDynamic(ranges[d]))
+    if (usesDim(other, d) || !usesDim(image, d))
       continue;
-    // The longest such dimension fills the tile best; ties go to the
-    // innermost one.
-    if (!rows || ranges[d] >= ranges[*rows])
+    // The longest static such dimension fills the tile best (ties go to
+    // the innermost one); a dynamic one (the batch) only when there is no
+    // static one.
+    if (!rows || (ShapedType::isDynamic(ranges[*rows])
+                      ? true
+                      : !ShapedType::isDynamic(ranges[d]) &&
+                            ranges[d] >= ranges[*rows]))
       rows = d;
   }
-  if (!rows || ShapedType::isDynamic(ranges[plan.lanes]))
+  if (!rows)
     return std::nullopt;
   plan.rows = *rows;
   plan.rowCount = ranges[plan.rows];
   plan.laneCount = ranges[plan.lanes];
 
   // A reduction over the image's leading index (the batch of a filter
-  // gradient) runs outermost: each step then reuses one image's slices,
-  // which stay in cache, for every tile.
+  // gradient) runs outermost when other reductions remain inside the
+  // tiles: each step then reuses one image's slices, which stay in cache,
+  // for every tile.
   std::optional<unsigned> hoisted;
   if (auto lead = dyn_cast<AffineDimExpr>(image.getResult(0));
-      lead && iterators[lead.getPosition()] == utils::IteratorType::reduction)
+      lead && iterators[lead.getPosition()] == utils::IteratorType::reduction &&
+      op.getNumReductionLoops() > 1)
     hoisted = lead.getPosition();
   if (hoisted)
     plan.outer.push_back(*hoisted);
@@ -254,8 +266,28 @@ private:
       function_ref<Value(OpBuilder &, Value out, Value row, int64_t rows)>;
 
   /// Full tiles of `tileRows` rows in a loop, then the remaining rows as
-  /// one shorter tile.
+  /// one shorter tile, or, for a dynamic number of rows, as 1-row tiles.
   Value rowTiles(OpBuilder &b, Value out, int64_t tileRows, RowTile body) {
+    if (ShapedType::isDynamic(plan.rowCount)) {
+      Value count = bounds[plan.rows];
+      AffineExpr n = b.getAffineDimExpr(0);
+      Value full = affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(1, 0, n.floorDiv(tileRows) * tileRows),
+          ValueRange{count});
+      auto tiles = [&](Value from, Value to, int64_t rows) {
+        return scf::ForOp::create(
+                   b, loc, from, to,
+                   arith::ConstantIndexOp::create(b, loc, rows),
+                   ValueRange{out},
+                   [&](OpBuilder &nb, Location, Value row, ValueRange args) {
+                     scf::YieldOp::create(nb, loc,
+                                          body(nb, args[0], row, rows));
+                   })
+            .getResult(0);
+      };
+      out = tiles(arith::ConstantIndexOp::create(b, loc, 0), full, tileRows);
+      return tiles(full, count, 1);
+    }
     tileRows = std::min(tileRows, plan.rowCount);
     int64_t full = plan.rowCount / tileRows * tileRows;
     auto loop = scf::ForOp::create(
@@ -352,7 +384,7 @@ public:
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, ConvolutionPlan>> convolutions;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (auto plan = planConvolution(op))
+      if (auto plan = planConvolution(op, tileN))
         convolutions.emplace_back(op, *plan);
     });
     IRRewriter rewriter(&getContext());

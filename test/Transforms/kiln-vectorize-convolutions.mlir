@@ -81,8 +81,38 @@ func.func @filter_gradient(%x: tensor<?x16x16x8xf32>, %dy: tensor<?x7x7x10xf32>,
 
 // -----
 
-// A plain matrix product (no sum of indices): left to
-// kiln-vectorize-contractions.
+// A product too narrow for one register tile (a 10-class output layer,
+// which kiln-vectorize-contractions would leave as scalar loops): rows are
+// the dynamic batch, in tiles of 5 (the masked tile's height) up to the
+// last multiple of 5, then 1-row tiles; the 10 lanes make one masked
+// 16-lane tile; the reduction over k is inside.
+// CHECK-LABEL: func.func @narrow_product
+// CHECK: %[[FULL:.*]] = affine.apply #{{.*}}(%[[DIM:.*]])
+// CHECK: scf.for %{{.*}} = %c0 to %[[FULL]] step %c5
+// CHECK-COUNT-5: vector.transfer_read %{{.*}}, %{{[a-z0-9_]+}} : tensor<?x10xf32>, vector<16xf32>
+// CHECK:   scf.for %[[K:[a-z0-9_]+]] = %c0 to %c1024{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}}
+// CHECK:     vector.transfer_read %{{.*}}[%[[K]], %c0], %{{[a-z0-9_]+}} : tensor<1024x10xf32>, vector<16xf32>
+// CHECK-COUNT-5: vector.fma {{.*}} : vector<16xf32>
+// CHECK: scf.for %{{.*}} = %[[FULL]] to %[[DIM]] step %c1
+// CHECK:   vector.fma {{.*}} : vector<16xf32>
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @narrow_product(%a: tensor<?x1024xf32>, %b: tensor<1024x10xf32>, %c: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<?x1024xf32>, tensor<1024x10xf32>) outs(%c : tensor<?x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+// A plain matrix product with whole 16-lane tiles (no sum of indices):
+// left to kiln-vectorize-contractions.
 // CHECK-LABEL: func.func @matmul
 // CHECK: linalg.generic
 // CHECK-NOT: vector.fma
