@@ -81,8 +81,8 @@ LogicalResult collectBounds(Value guard, SmallVectorImpl<Bound> &bounds) {
 
 /// The smallest and largest value of `expr` over the loop ranges, when
 /// every loop it uses has a static size.
-std::optional<std::pair<int64_t, int64_t>>
-exprRange(AffineExpr expr, ArrayRef<int64_t> ranges) {
+std::optional<std::pair<int64_t, int64_t>> exprRange(AffineExpr expr,
+                                                     ArrayRef<int64_t> ranges) {
   int64_t low = 0, high = 0;
   for (unsigned d = 0; d < ranges.size(); ++d) {
     // The coefficient of d: the change from d = 0 to d = 1.
@@ -90,9 +90,9 @@ exprRange(AffineExpr expr, ArrayRef<int64_t> ranges) {
                                   getAffineConstantExpr(0, expr.getContext()));
     AffineExpr at0 = expr.replaceDims(zeros);
     zeros[d] = getAffineConstantExpr(1, expr.getContext());
-    int64_t coefficient = cast<AffineConstantExpr>(expr.replaceDims(zeros))
-                              .getValue() -
-                          cast<AffineConstantExpr>(at0).getValue();
+    int64_t coefficient =
+        cast<AffineConstantExpr>(expr.replaceDims(zeros)).getValue() -
+        cast<AffineConstantExpr>(at0).getValue();
     if (coefficient == 0)
       continue;
     if (ShapedType::isDynamic(ranges[d]))
@@ -168,7 +168,8 @@ std::optional<Gather> matchGather(linalg::GenericOp op) {
       if (lower)
         before = std::max<int64_t>(0, -range->first);
       if (upper)
-        after = std::max<int64_t>(0, range->second - (source.getDimSize(i) - 1));
+        after =
+            std::max<int64_t>(0, range->second - (source.getDimSize(i) - 1));
     }
     gather.padBefore.push_back(before);
     gather.padAfter.push_back(after);
@@ -190,40 +191,37 @@ Value buildPadded(OpBuilder &b, Location loc, Value source,
   SmallVector<OpFoldResult> paddedSizes, offsets, strides;
   for (int64_t i = 0; i < type.getRank(); ++i) {
     int64_t pad = gather.padBefore[i] + gather.padAfter[i];
-    paddedSizes.push_back(
-        type.isDynamicDim(i)
-            ? sizes[i]
-            : b.getIndexAttr(type.getDimSize(i) + pad));
+    paddedSizes.push_back(type.isDynamicDim(i)
+                              ? sizes[i]
+                              : b.getIndexAttr(type.getDimSize(i) + pad));
     offsets.push_back(b.getIndexAttr(gather.padBefore[i]));
     strides.push_back(b.getIndexAttr(1));
   }
   Value empty =
       tensor::EmptyOp::create(b, loc, paddedSizes, type.getElementType());
-  Value zero = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(type.getElementType()));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   Value zeros = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
   Value slot =
       tensor::ExtractSliceOp::create(b, loc, zeros, offsets, sizes, strides);
   // A generic, not linalg.copy, which canonicalizes to a memref.copy that
   // the CPU pipeline lowers to a runtime call.
   AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
-  Value copied =
-      linalg::GenericOp::create(
-          b, loc, slot.getType(), source, slot,
-          SmallVector<AffineMap>{identity, identity},
-          SmallVector<utils::IteratorType>(type.getRank(),
-                                           utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            linalg::YieldOp::create(nb, l, args[0]);
-          })
-          .getResult(0);
+  Value copied = linalg::GenericOp::create(
+                     b, loc, slot.getType(), source, slot,
+                     SmallVector<AffineMap>{identity, identity},
+                     SmallVector<utils::IteratorType>(
+                         type.getRank(), utils::IteratorType::parallel),
+                     [](OpBuilder &nb, Location l, ValueRange args) {
+                       linalg::YieldOp::create(nb, l, args[0]);
+                     })
+                     .getResult(0);
   return tensor::InsertSliceOp::create(b, loc, copied, zeros, offsets, sizes,
                                        strides);
 }
 
 /// Replaces the gather of `op` by an input reading the padded source.
-void rewrite(RewriterBase &rewriter, linalg::GenericOp op,
-             Gather gather) {
+void rewrite(RewriterBase &rewriter, linalg::GenericOp op, Gather gather) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
   Value padded = buildPadded(rewriter, loc, gather.extract.getTensor(), gather);
@@ -236,21 +234,21 @@ void rewrite(RewriterBase &rewriter, linalg::GenericOp op,
   unsigned position = op.getNumDpsInputs();
   maps.insert(maps.begin() + position,
               AffineMap::get(op.getNumLoops(), 0, shifted, op.getContext()));
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, op.getResultTypes(), inputs, op.getDpsInits(), maps,
-      op.getIteratorTypesArray());
+  auto generic = linalg::GenericOp::create(rewriter, loc, op.getResultTypes(),
+                                           inputs, op.getDpsInits(), maps,
+                                           op.getIteratorTypesArray());
   rewriter.inlineRegionBefore(op.getRegion(), generic.getRegion(),
                               generic.getRegion().begin());
   Block &body = generic.getRegion().front();
   Value element = body.insertArgument(
-      position, cast<RankedTensorType>(padded.getType()).getElementType(),
-      loc);
+      position, cast<RankedTensorType>(padded.getType()).getElementType(), loc);
   rewriter.replaceAllUsesWith(gather.value.getResult(), element);
   // The index arithmetic and guards are dead now; later passes match the
   // body op by op.
   for (bool erased = true; erased;) {
     erased = false;
-    for (Operation &inner : llvm::make_early_inc_range(body.without_terminator()))
+    for (Operation &inner :
+         llvm::make_early_inc_range(body.without_terminator()))
       if (isOpTriviallyDead(&inner)) {
         rewriter.eraseOp(&inner);
         erased = true;

@@ -35,10 +35,9 @@ std::optional<std::array<unsigned, 3>> transposedBDims(linalg::GenericOp op) {
   unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
   MLIRContext *context = op.getContext();
   auto map = [&](unsigned a, unsigned b) {
-    return AffineMap::get(3, 0,
-                          {getAffineDimExpr(a, context),
-                           getAffineDimExpr(b, context)},
-                          context);
+    return AffineMap::get(
+        3, 0, {getAffineDimExpr(a, context), getAffineDimExpr(b, context)},
+        context);
   };
   if (op.getIndexingMapsArray() !=
       SmallVector<AffineMap>{map(m, k), map(n, k), map(m, n)})
@@ -78,10 +77,9 @@ void rewrite(RewriterBase &rewriter, linalg::GenericOp op) {
   rewriter.setInsertionPoint(op);
   Value transposedInit = transpose(rewriter, loc, op.getDpsInits()[0]);
   auto map = [&](unsigned a, unsigned b) {
-    return AffineMap::get(3, 0,
-                          {getAffineDimExpr(a, context),
-                           getAffineDimExpr(b, context)},
-                          context);
+    return AffineMap::get(
+        3, 0, {getAffineDimExpr(a, context), getAffineDimExpr(b, context)},
+        context);
   };
   Block &body = op.getRegion().front();
   auto swapped = linalg::GenericOp::create(

@@ -60,9 +60,7 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
          (mul.getLhs() == in1 && mul.getRhs() == in0);
 }
 
-bool usesDim(AffineMap map, unsigned dim) {
-  return map.isFunctionOfDim(dim);
-}
+bool usesDim(AffineMap map, unsigned dim) { return map.isFunctionOfDim(dim); }
 
 /// How to run `op` as a direct convolution, or nothing when it is not one:
 /// out[..., r, ..., l] += image[f(loops)] * other[..., l, ...] where l (the
@@ -122,10 +120,10 @@ std::optional<ConvolutionPlan> planConvolution(linalg::GenericOp op,
     // The longest static such dimension fills the tile best (ties go to
     // the innermost one); a dynamic one (the batch) only when there is no
     // static one.
-    if (!rows || (ShapedType::isDynamic(ranges[*rows])
-                      ? true
-                      : !ShapedType::isDynamic(ranges[d]) &&
-                            ranges[d] >= ranges[*rows]))
+    if (!rows ||
+        (ShapedType::isDynamic(ranges[*rows])
+             ? true
+             : !ShapedType::isDynamic(ranges[d]) && ranges[d] >= ranges[*rows]))
       rows = d;
   }
   if (!rows)
@@ -161,8 +159,7 @@ class ConvolutionEmitter {
 public:
   ConvolutionEmitter(linalg::GenericOp op, const ConvolutionPlan &plan,
                      int64_t tileM, int64_t tileN)
-      : op(op), plan(plan), loc(op.getLoc()),
-        tileM(tileM), tileN(tileN),
+      : op(op), plan(plan), loc(op.getLoc()), tileM(tileM), tileN(tileN),
         operands(op->getOperands()), maps(op.getIndexingMapsArray()) {}
 
   Value emit(OpBuilder &b) {
@@ -225,7 +222,8 @@ private:
         b, loc, zero, bounds[dims.front()], one, carried,
         [&](OpBuilder &nb, Location, Value index, ValueRange args) {
           indices[dims.front()] = index;
-          scf::YieldOp::create(nb, loc, loops(nb, dims.drop_front(), args, body));
+          scf::YieldOp::create(nb, loc,
+                               loops(nb, dims.drop_front(), args, body));
         });
     return loop.getResults();
   }
@@ -237,19 +235,21 @@ private:
   Value allTiles(OpBuilder &b, Value out) {
     int64_t full = plan.laneCount / tileN * tileN;
     if (full > 0)
-      out = rowTiles(b, out, tileM, [&](OpBuilder &b, Value out, Value row,
-                                        int64_t rows) {
-        return scf::ForOp::create(
-                   b, loc, arith::ConstantIndexOp::create(b, loc, 0),
-                   arith::ConstantIndexOp::create(b, loc, full),
-                   arith::ConstantIndexOp::create(b, loc, tileN),
-                   ValueRange{out},
-                   [&](OpBuilder &nb, Location, Value lane, ValueRange args) {
-                     scf::YieldOp::create(
-                         nb, loc, tile(nb, args[0], row, rows, lane, tileN));
-                   })
-            .getResult(0);
-      });
+      out = rowTiles(
+          b, out, tileM, [&](OpBuilder &b, Value out, Value row, int64_t rows) {
+            return scf::ForOp::create(
+                       b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+                       arith::ConstantIndexOp::create(b, loc, full),
+                       arith::ConstantIndexOp::create(b, loc, tileN),
+                       ValueRange{out},
+                       [&](OpBuilder &nb, Location, Value lane,
+                           ValueRange args) {
+                         scf::YieldOp::create(
+                             nb, loc,
+                             tile(nb, args[0], row, rows, lane, tileN));
+                       })
+                .getResult(0);
+          });
     int64_t left = plan.laneCount - full;
     if (left == 0)
       return out;
@@ -318,32 +318,32 @@ private:
                  : arith::AddIOp::create(
                        b, loc, row, arith::ConstantIndexOp::create(b, loc, i));
     };
-    Value padding = arith::ConstantFloatOp::create(
-        b, loc, b.getF32Type(), APFloat(0.0f));
+    Value padding =
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
     SmallVector<Value> acc;
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
       acc.push_back(vector::TransferReadOp::create(
           b, loc, type, out, operandIndices(b, 2), padding, inBounds));
     }
-    SmallVector<Value> sums = loops(
-        b, plan.reductions, acc,
-        [&](OpBuilder &b, ValueRange acc) -> SmallVector<Value> {
-          Value column = vector::TransferReadOp::create(
-              b, loc, type, operands[plan.vector],
-              operandIndices(b, plan.vector), padding, inBounds);
-          SmallVector<Value> next;
-          for (int64_t i = 0; i < rows; ++i) {
-            atRow(b, i);
-            Value x = tensor::ExtractOp::create(
-                b, loc, operands[plan.image],
-                operandIndices(b, plan.image));
-            Value splat = vector::BroadcastOp::create(b, loc, type, x);
-            next.push_back(
-                vector::FMAOp::create(b, loc, splat, column, acc[i]));
-          }
-          return next;
-        });
+    SmallVector<Value> sums =
+        loops(b, plan.reductions, acc,
+              [&](OpBuilder &b, ValueRange acc) -> SmallVector<Value> {
+                Value column = vector::TransferReadOp::create(
+                    b, loc, type, operands[plan.vector],
+                    operandIndices(b, plan.vector), padding, inBounds);
+                SmallVector<Value> next;
+                for (int64_t i = 0; i < rows; ++i) {
+                  atRow(b, i);
+                  Value x =
+                      tensor::ExtractOp::create(b, loc, operands[plan.image],
+                                                operandIndices(b, plan.image));
+                  Value splat = vector::BroadcastOp::create(b, loc, type, x);
+                  next.push_back(
+                      vector::FMAOp::create(b, loc, splat, column, acc[i]));
+                }
+                return next;
+              });
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
       out = vector::TransferWriteOp::create(b, loc, sums[i], out,
@@ -372,8 +372,8 @@ private:
   int64_t tileM, tileN;
   SmallVector<Value> operands; // image and vector input, output
   SmallVector<AffineMap> maps; // their indexing maps
-  SmallVector<Value> bounds;  // size of each loop
-  SmallVector<Value> indices; // current index of each loop while emitting
+  SmallVector<Value> bounds;   // size of each loop
+  SmallVector<Value> indices;  // current index of each loop while emitting
 };
 
 class VectorizeConvolutionsPass
