@@ -8,9 +8,10 @@ namespace kiln {
 
 llvm::ArrayRef<llvm::StringRef> switchablePasses() {
   static const llvm::StringRef passes[] = {
-      "linalg-fuse-elementwise-ops",  "kiln-parallelize-loops",
-      "kiln-vectorize-contractions",  "loop-invariant-subset-hoisting",
-      "kiln-vectorizable-loop-order",
+      "kiln-pad-guarded-gathers",     "kiln-vectorize-convolutions",
+      "kiln-transpose-products",      "linalg-fuse-elementwise-ops",
+      "kiln-parallelize-loops",       "kiln-vectorize-contractions",
+      "loop-invariant-subset-hoisting", "kiln-vectorizable-loop-order",
   };
   return passes;
 }

@@ -51,6 +51,15 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
     return (text.isTriviallyEmpty() ? name : text).str() + ",";
   };
   bool threads = options.threads > 1;
+  // Convolutions as direct kernels with the matmul's register tile, and
+  // products with a large transposed operand computed transposed.
+  std::string kernels =
+      optional("kiln-pad-guarded-gathers") +
+      optional("kiln-vectorize-convolutions",
+               llvm::formatv("kiln-vectorize-convolutions{{tile-m={0} "
+                             "tile-n={1}}",
+                             options.tileM, options.tileN)) +
+      optional("kiln-transpose-products");
   // The state ABI comes first so bufferization sees the in-place contract
   // (restrict/writable views of the state) of every function.
   return addPipeline(
@@ -59,6 +68,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           // Named ops (fill, convolution, pooling) as generics, so the
           // loop-order pass makes their inner loops unit-stride too.
           "linalg-generalize-named-ops," +
+          kernels +
           optional("linalg-fuse-elementwise-ops") +
           // Split before register tiling, so each chunk is tiled whole, and
           // after the state updates write the state (eliminate-empty-tensors)

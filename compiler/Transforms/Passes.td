@@ -129,7 +129,13 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     Every `linalg.generic` contraction with one M, one N and one K dimension
     (forward and backward matmuls of dense layers, whatever their transposes)
     is tiled into `scf.for` loops over M and N tiles of `tile-m` x `tile-n`
-    and single steps of K, in that loop order. The M and N loops are peeled
+    and single steps of K, in that loop order, unless B is too large to
+    stay in cache while the N loop re-reads it for every row tile and A is
+    smaller: then N is the outer loop (a batch of 64 times a 3136x1024
+    weight reads the weight once), and each column tile's strip of a
+    static B is first copied into a contiguous K x `tile-n` tensor, so the
+    row tiles read it sequentially instead of one row of B per page. The
+    M and N loops are peeled
     so that every full tile has a static shape and becomes one
     `vector.contract` (an outer product per K step, accumulated in
     registers once `loop-invariant-subset-hoisting` has moved the C tile's
@@ -183,6 +189,89 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
+def PadGuardedGathers : Pass<"kiln-pad-guarded-gathers"> {
+  let summary = "Read a zero-padded copy instead of a bounds-guarded gather";
+  let description = [{
+    A `linalg.generic` with reduction loops whose body reads
+    `select(guard, tensor.extract %t[i...], 0.0)`, with indices affine in
+    `linalg.index` and a guard that only checks guarded indices against
+    `%t`'s bounds (`i >= 0`, `i < dim`), as KilnToLinalg lowers the input
+    gradient of a stride-1 convolution, reads instead a zero-padded copy of
+    `%t` (`linalg.fill`, then a copying generic into a slice, padded by how far the
+    indices reach past each bound over the loop ranges) through an indexing
+    map. The guard arithmetic goes; the op becomes a plain convolution for
+    `kiln-vectorize-convolutions`. Gathers with any other guard (strides
+    above 1 check divisibility) or non-affine indices are left alone.
+
+    Before: `%v = select(%in, tensor.extract %dy[%n, %ih + 2 - %kh, ...], 0)`
+    After:  an input `%dy_padded` with map `(n, ih + 4 - kh, ...)`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def TransposeProducts : Pass<"kiln-transpose-products"> {
+  let summary = "Compute A * B^T as (B * A^T)^T when B is the larger operand";
+  let description = [{
+    A matrix-product `linalg.generic` C[m, n] += A[m, k] * B[n, k] (the
+    input gradient of a dense layer, dx = dy * W^T) would get an explicit
+    transposed copy of B from `kiln-vectorize-contractions`. When B has
+    more elements than A and C together (a dynamic size counts as 64),
+    this pass computes the transposed product instead: C^T[n, m] +=
+    B[n, k] * A[m, k] into a transposed copy of C's initial value, then
+    transposes the result back, so only A and C, which are a batch high,
+    are copied, not the weight.
+
+    Before: `ins(%dy, %w : tensor<?x1024xf32>, tensor<3136x1024xf32>)`
+    with maps (m, k), (n, k), (m, n).
+    After: `linalg.transpose` of the init, a generic
+    `ins(%w, %dy)` with maps (n, k), (m, k), (n, m), and a
+    `linalg.transpose` of its result.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
+  let summary = "Direct convolutions as register-tiled vector loop nests";
+  let description = [{
+    A convolution `linalg.generic` (body `acc + a * b`; the output's last
+    dimension, the lanes, is also the last index of one input and unused by
+    the other, the image; the image is indexed by a sum of loop indices)
+    becomes a loop nest whose tiles of `tile-m` rows by `tile-n` lanes stay
+    in vector registers across the reduction: each reduction step
+    broadcasts `tile-m` image elements and multiplies them with one vector
+    of the other input (`vector.fma`). The rows are the longest static
+    output dimension that the image uses and the other input does not
+    (the output column of a forward convolution, the input channel or
+    filter column of a filter gradient). Rows left over form one shorter
+    tile; lanes left over one masked tile (transfers without `in_bounds`)
+    a whole number of vectors (`tile-n` / 2 lanes, the tile being two
+    vectors wide) across, since e.g. 10 lanes would straddle registers
+    unevenly, and `tile-m` - 1 rows high, leaving a register for the mask. A reduction over the image's
+    leading index (the batch of a filter gradient) becomes the outermost
+    loop when other reductions remain inside the tiles, so one image's
+    data stays in cache for all tiles. No im2col buffer is built. Plain
+    matrix products narrower than `tile-n` (a 10-class output layer, which
+    `kiln-vectorize-contractions` would leave scalar) take the same path;
+    a dynamic row dimension (the batch) is used only when no static one
+    qualifies, its leftover rows as 1-row tiles.
+
+    Before: the generalized `linalg.conv_2d_nhwc_hwcf`
+      `out[n, oh, ow, co] += x[n, oh + kh, ow + kw, ci] * w[kh, kw, ci, co]`.
+    After: `scf.for` over n and oh, over ow in steps of `tile-m` and co in
+    steps of `tile-n`, then kh, kw and ci carrying `tile-m` vectors of
+    `tile-n` lanes; `vector.transfer_read`/`transfer_write` of the output
+    tile around them.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", "6", "rows of the register tile">,
+    Option<"tileN", "tile-n", "int64_t", "16",
+           "lanes of the register tile (a multiple of the vector width)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect"];

@@ -1,19 +1,27 @@
 // RUN: kiln-opt %s -split-input-file "--kiln-vectorize-contractions=tile-m=6 tile-n=16" | FileCheck %s
 
-// C[?, 256] += A[?, 784] * B[784, 256]: loops over 6-row and 16-column tiles
-// and K; the M loop is peeled at a multiple of 6 so full tiles are static
-// and become one vector.contract (an outer product per K step); the
-// remainder rows stay a linalg.generic.
+// C[?, 256] += A[?, 784] * B[784, 256]: loops over 16-column and 6-row
+// tiles and K. B (784 x 256, 800 KB) would not stay in cache if the column
+// loop re-read it for every row tile, and A (64 x 784 at a batch of 64) is
+// smaller, so the column loop is outside. Each column tile's strip of B
+// (784 rows of 16) is first copied into a contiguous 784x16 tensor, one
+// vector per row, which the tiles read. The row loop is peeled at a
+// multiple of 6 so full tiles are static and become one vector.contract
+// (an outer product per K step); the remainder rows stay a linalg.generic.
 // CHECK-LABEL: func.func @matmul
-// CHECK: %[[FULL:.*]] = affine.apply #{{.*}}()[%{{.*}}]
-// CHECK: scf.for %[[I:.*]] = %c0 to %[[FULL]] step %c6
-// CHECK:   scf.for %[[J:.*]] = %c0 to %c256 step %c16
-// CHECK:     scf.for %[[K:.*]] = %c0 to %c784 step %c1
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = %c0 to %c256 step %c16
+// CHECK:   %[[STRIP:.*]] = scf.for %[[R:[a-z0-9_]+]] = %c0 to %c784 step %c1 iter_args(%[[ACC:[a-z0-9_]+]] = %{{.*}}) -> (tensor<784x16xf32>)
+// CHECK:     %[[ROW:.*]] = vector.transfer_read %arg1[%[[R]], %[[J]]]{{.*}} : tensor<784x256xf32>, vector<16xf32>
+// CHECK:     vector.transfer_write %[[ROW]], %[[ACC]][%[[R]], %c0]{{.*}} : vector<16xf32>, tensor<784x16xf32>
+// CHECK:   %[[FULL:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:   scf.for %[[I:.*]] = %c0 to %[[FULL]] step %c6
+// CHECK:     scf.for %[[K:[a-z0-9_]+]] = %c0 to %c784 step %c1
+// CHECK:       tensor.extract_slice %[[STRIP]][%[[K]], 0] [1, 16] [1, 1] : tensor<784x16xf32> to tensor<1x16xf32>
 // CHECK:       vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
 // CHECK:       vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
 // CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
-// CHECK: scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c6
-// CHECK:   linalg.generic
+// CHECK:   scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c6
+// CHECK:     linalg.generic
 // CHECK-NOT: vector.contract
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
@@ -27,6 +35,29 @@ func.func @matmul(%a: tensor<?x784xf32>, %b: tensor<784x256xf32>, %c: tensor<?x2
     linalg.yield %s : f32
   } -> tensor<?x256xf32>
   return %0 : tensor<?x256xf32>
+}
+
+// -----
+
+// C[?, 32] += A[?, 784] * B[784, 32]: B (100 KB) stays in cache, so the row
+// loop is outside and B is re-read from cache for every row tile.
+// CHECK-LABEL: func.func @small_b
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c6
+// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @small_b(%a: tensor<?x784xf32>, %b: tensor<784x32xf32>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<?x784xf32>, tensor<784x32xf32>) outs(%c : tensor<?x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
 }
 
 // -----
