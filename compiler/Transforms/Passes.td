@@ -189,6 +189,11 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def PadGuardedGathers : Pass<"kiln-pad-guarded-gathers"> {
   let summary = "Read a zero-padded copy instead of a bounds-guarded gather";
   let description = [{
