@@ -99,6 +99,8 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
                                    options.threads)
                          .str()
                    : "") +
+          // Strided copies as loops: the object must not need memrefCopy.
+          "kiln-strided-copies-to-loops,"
           "convert-linalg-to-loops,convert-vector-to-scf,"
           "convert-bufferization-to-memref,expand-strided-metadata,"
           "lower-affine,convert-scf-to-cf,"

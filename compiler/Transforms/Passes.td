@@ -282,4 +282,21 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def StridedCopiesToLoops : Pass<"kiln-strided-copies-to-loops"> {
+  let summary = "Copy strided memref views with loops, not memrefCopy";
+  let description = [{
+    After bufferization, a `memref.copy` whose source or target is not a
+    contiguous buffer (a chunk's slice written back by a parallel loop, a
+    window of a padded copy) would lower to a call of `memrefCopy` from
+    MLIR's C runner utilities, which model objects do not link. Such a copy
+    becomes a `linalg.copy`, which `convert-linalg-to-loops` lowers to loops
+    in the object; contiguous copies stay `memref.copy` (a memcpy).
+
+    Before: `memref.copy %a, %b : memref<4x8xf32, strided<[16, 1]>> to
+    memref<4x8xf32>`
+    After:  `linalg.copy ins(%a : ...) outs(%b : ...)`
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // KILN_PASSES
