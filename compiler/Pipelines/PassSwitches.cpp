@@ -10,7 +10,7 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
   static const llvm::StringRef passes[] = {
       "linalg-fuse-elementwise-ops",  "kiln-parallelize-loops",
       "kiln-vectorize-contractions",  "loop-invariant-subset-hoisting",
-      "kiln-vectorizable-loop-order",
+      "kiln-vectorizable-loop-order", "kiln-plan-arena",
   };
   return passes;
 }

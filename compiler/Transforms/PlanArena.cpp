@@ -1,0 +1,254 @@
+//===- PlanArena.cpp - One workspace for the temporaries of each function ===//
+//
+// After bufferization every temporary of an impl function is a memref.alloc,
+// i.e. a malloc/free per step. Their sizes are affine in the batch N
+// (bytes = perExample * N + fixed), so their places in one workspace can be
+// planned here, once, for every N: a buffer may reuse the bytes of another
+// whose live range has ended, and an offset is again affine in N. Each
+// planned alloc becomes a memref.view into a new trailing `memref<?xi8>`
+// argument, which kiln-emit-c-interface fills from a workspace the generated
+// code keeps between calls.
+//
+//===----------------------------------------------------------------------===//
+#include "Target/CInterface.h"
+#include "Transforms/Passes.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/BufferViewFlowAnalysis.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_PLANARENA
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
+
+using namespace mlir;
+using namespace kiln;
+
+namespace {
+
+/// Every buffer starts on a cache line; a per-example size is rounded up
+/// too, so an offset stays aligned for every batch size.
+constexpr int64_t kAlignment = 64;
+
+/// perExample * N + fixed bytes.
+struct Bytes {
+  int64_t perExample = 0, fixed = 0;
+
+  /// Whether this is at most `other` for every batch size.
+  bool fitsUnder(const Bytes &other) const {
+    return perExample <= other.perExample && fixed <= other.fixed;
+  }
+  Bytes operator+(const Bytes &other) const {
+    return {perExample + other.perExample, fixed + other.fixed};
+  }
+  /// The order in which candidate offsets are tried: smallest at a typical
+  /// training batch first.
+  int64_t atTypicalBatch() const { return perExample * 64 + fixed; }
+};
+
+Bytes maxOf(const Bytes &a, const Bytes &b) {
+  return {std::max(a.perExample, b.perExample), std::max(a.fixed, b.fixed)};
+}
+
+/// A temporary to place: its size and the range of entry-block positions
+/// (inclusive) during which it, or a view of it, is in use.
+struct Buffer {
+  memref::AllocOp alloc;
+  Bytes size;
+  unsigned begin, end;
+  Bytes offset;
+};
+
+/// Whether `value` is the batch: a dynamic dimension of a function argument
+/// (every dynamic dimension of the C interface is the batch), or of a
+/// temporary allocated with the batch there.
+bool isBatch(Value value) {
+  auto dim = value.getDefiningOp<memref::DimOp>();
+  std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
+  if (!index)
+    return false;
+  Value source = dim.getSource();
+  auto type = cast<MemRefType>(source.getType());
+  if (*index >= type.getRank() || !type.isDynamicDim(*index))
+    return false;
+  if (auto alloc = source.getDefiningOp<memref::AllocOp>())
+    return isBatch(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)]);
+  auto argument = dyn_cast<BlockArgument>(source);
+  return argument && isa<func::FuncOp>(argument.getOwner()->getParentOp());
+}
+
+/// The rounded size of a plannable alloc: identity layout, whole bytes per
+/// element, at most one dynamic dimension, which is the batch.
+std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
+  MemRefType type = alloc.getType();
+  // (index elements have no fixed width before lowering)
+  if (!type.getElementType().isIntOrFloat())
+    return std::nullopt;
+  unsigned bits = type.getElementTypeBitWidth();
+  if (!type.getLayout().isIdentity() || bits % 8 != 0 ||
+      alloc.getDynamicSizes().size() > 1 ||
+      !llvm::all_of(alloc.getDynamicSizes(), isBatch))
+    return std::nullopt;
+  int64_t bytes = bits / 8;
+  for (int64_t d : type.getShape())
+    if (!ShapedType::isDynamic(d))
+      bytes *= d;
+  bytes = llvm::alignTo(bytes, kAlignment);
+  if (type.hasStaticShape())
+    return Bytes{0, bytes};
+  return Bytes{bytes, 0};
+}
+
+/// The last entry-block position at which `alloc` or one of its aliases is
+/// used; none when the buffer escapes the function.
+std::optional<unsigned>
+lastUse(memref::AllocOp alloc, BufferViewFlowAnalysis &aliases,
+        const llvm::DenseMap<Operation *, unsigned> &position) {
+  Block *entry = alloc->getBlock();
+  unsigned last = position.lookup(alloc);
+  for (Value alias : aliases.resolve(alloc.getResult()))
+    for (Operation *user : alias.getUsers()) {
+      if (isa<func::ReturnOp, func::CallOp>(user))
+        return std::nullopt;
+      Operation *ancestor = entry->findAncestorOpInBlock(*user);
+      if (!ancestor)
+        return std::nullopt;
+      last = std::max(last, position.lookup(ancestor));
+    }
+  return last;
+}
+
+/// Places each buffer, largest first, at the lowest candidate offset (the
+/// start or the end of a buffer it overlaps in time) that keeps it apart
+/// from every such buffer for all batch sizes. Returns the workspace size.
+Bytes place(MutableArrayRef<Buffer> buffers) {
+  // Ties in program order, so the plan does not depend on the sort.
+  llvm::sort(buffers, [](const Buffer &a, const Buffer &b) {
+    return std::make_pair(-a.size.atTypicalBatch(), a.begin) <
+           std::make_pair(-b.size.atTypicalBatch(), b.begin);
+  });
+  Bytes total;
+  for (unsigned i = 0; i < buffers.size(); ++i) {
+    Buffer &buffer = buffers[i];
+    SmallVector<const Buffer *> live;
+    for (const Buffer &other : buffers.take_front(i))
+      if (other.begin <= buffer.end && buffer.begin <= other.end)
+        live.push_back(&other);
+    SmallVector<Bytes> candidates{Bytes{}};
+    Bytes above;
+    for (const Buffer *other : live) {
+      candidates.push_back(other->offset + other->size);
+      above = maxOf(above, other->offset + other->size);
+    }
+    candidates.push_back(above); // always apart from all of them
+    llvm::sort(candidates, [](const Bytes &a, const Bytes &b) {
+      return std::make_tuple(a.atTypicalBatch(), a.perExample) <
+             std::make_tuple(b.atTypicalBatch(), b.perExample);
+    });
+    for (const Bytes &candidate : candidates) {
+      bool apart = llvm::all_of(live, [&](const Buffer *other) {
+        return (candidate + buffer.size).fitsUnder(other->offset) ||
+               (other->offset + other->size).fitsUnder(candidate);
+      });
+      if (apart) {
+        buffer.offset = candidate;
+        break;
+      }
+    }
+    total = maxOf(total, buffer.offset + buffer.size);
+  }
+  return total;
+}
+
+class PlanArenaPass : public kiln::impl::PlanArenaBase<PlanArenaPass> {
+public:
+  void runOnOperation() override;
+
+private:
+  /// Plans `func`'s top-level temporaries; returns the workspace it needs.
+  Bytes planFunction(func::FuncOp func);
+};
+
+} // namespace
+
+/// The batch as an index at the top of `func`, if an argument has one.
+static Value batchAt(func::FuncOp func, OpBuilder &b) {
+  for (BlockArgument arg : func.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type)
+      continue;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (type.isDynamicDim(i))
+        return memref::DimOp::create(b, func.getLoc(), arg, i);
+  }
+  return Value();
+}
+
+Bytes PlanArenaPass::planFunction(func::FuncOp func) {
+  if (!func.getBody().hasOneBlock())
+    return {};
+  Block &entry = func.getBody().front();
+  llvm::DenseMap<Operation *, unsigned> position;
+  for (Operation &op : entry)
+    position[&op] = position.size();
+
+  BufferViewFlowAnalysis aliases(func);
+  SmallVector<Buffer> buffers;
+  for (auto alloc : entry.getOps<memref::AllocOp>()) {
+    std::optional<Bytes> size = plannableSize(alloc);
+    std::optional<unsigned> end =
+        size ? lastUse(alloc, aliases, position) : std::nullopt;
+    if (end)
+      buffers.push_back({alloc, *size, position[alloc], *end, {}});
+  }
+  if (buffers.empty())
+    return {};
+  Bytes total = place(buffers);
+
+  OpBuilder b = OpBuilder::atBlockBegin(&entry);
+  Value batch = batchAt(func, b);
+  if (total.perExample != 0 && !batch)
+    return {}; // unreachable: a per-example size came from a batch dimension
+  MLIRContext *context = &getContext();
+  auto workspaceType = MemRefType::get({ShapedType::kDynamic},
+                                       IntegerType::get(context, 8));
+  if (failed(func.insertArgument(func.getNumArguments(), workspaceType, {},
+                                 func.getLoc())))
+    return {};
+  Value workspace = func.getArguments().back();
+  for (Buffer &buffer : buffers) {
+    b.setInsertionPoint(buffer.alloc);
+    Location loc = buffer.alloc.getLoc();
+    Value offset =
+        arith::ConstantIndexOp::create(b, loc, buffer.offset.fixed);
+    if (buffer.offset.perExample != 0) {
+      Value perExample =
+          arith::ConstantIndexOp::create(b, loc, buffer.offset.perExample);
+      offset = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, batch, perExample), offset);
+    }
+    auto view = memref::ViewOp::create(b, loc, buffer.alloc.getType(),
+                                       workspace, offset,
+                                       buffer.alloc.getDynamicSizes());
+    buffer.alloc.replaceAllUsesWith(view.getResult());
+    buffer.alloc.erase();
+  }
+  func->setAttr(kWorkspaceAttr,
+                DenseI64ArrayAttr::get(context, {total.perExample, total.fixed}));
+  return total;
+}
+
+void PlanArenaPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  Bytes total;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    // Only an impl has a caller that can pass the workspace (its C wrapper).
+    if (!func->hasAttr(kCInterfaceRolesAttr) || func.isExternal() ||
+        SymbolTable::symbolKnownUseEmpty(func, module) == false)
+      continue;
+    total = maxOf(total, planFunction(func));
+  }
+  module->setAttr(kWorkspaceAttr, DenseI64ArrayAttr::get(
+                                      &getContext(),
+                                      {total.perExample, total.fixed}));
+}
