@@ -59,32 +59,94 @@ struct Buffer {
   Bytes offset;
 };
 
-/// Whether `value` is the batch: a dynamic dimension of a function argument
-/// (every dynamic dimension of the C interface is the batch), or of a
+/// Whether dimension `dim` of the impl argument `argument` is the batch:
+/// dynamic in its C role's shape (the state's role has no shape).
+bool isBatchArgumentDim(BlockArgument argument, int64_t dim) {
+  auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
+  auto roles = func ? func->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr)
+                    : ArrayAttr();
+  if (!roles || argument.getArgNumber() >= roles.size())
+    return false;
+  auto role = dyn_cast<DictionaryAttr>(roles[argument.getArgNumber()]);
+  auto shape = role ? role.getAs<DenseI64ArrayAttr>("shape")
+                    : DenseI64ArrayAttr();
+  return shape && dim < shape.size() && ShapedType::isDynamic(shape[dim]);
+}
+
+bool isBatch(Value value);
+
+/// Whether iteration argument `index` of `loop` leaves each iteration as the
+/// same buffer (destination-passing style), perhaps through inner loops.
+bool carriesThrough(scf::ForOp loop, unsigned index) {
+  Value yielded = loop.getYieldedValues()[index];
+  while (auto inner = yielded.getDefiningOp<scf::ForOp>()) {
+    unsigned number = cast<OpResult>(yielded).getResultNumber();
+    if (!carriesThrough(inner, number))
+      return false;
+    yielded = inner.getInits()[number];
+  }
+  return yielded == loop.getRegionIterArgs()[index];
+}
+
+/// Whether dimension `dim` of `memref` is the batch: a batch dimension of an
+/// impl argument, seen through reshapes that keep it whole, or that of a
 /// temporary allocated with the batch there.
+bool isBatchDim(Value memref, int64_t dim) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (dim >= type.getRank() || !type.isDynamicDim(dim))
+    return false;
+  if (auto argument = dyn_cast<BlockArgument>(memref))
+    return isBatchArgumentDim(argument, dim);
+  if (auto alloc = memref.getDefiningOp<memref::AllocOp>())
+    return isBatch(alloc.getDynamicSizes()[type.getDynamicDimIndex(dim)]);
+  if (auto loop = memref.getDefiningOp<scf::ForOp>()) {
+    unsigned number = cast<OpResult>(memref).getResultNumber();
+    return carriesThrough(loop, number) &&
+           isBatchDim(loop.getInits()[number], dim);
+  }
+  if (auto collapse = memref.getDefiningOp<memref::CollapseShapeOp>()) {
+    // The batch alone in its group, with unit dimensions at most.
+    MemRefType source = collapse.getSrcType();
+    std::optional<int64_t> only;
+    for (int64_t d : collapse.getReassociationIndices()[dim]) {
+      if (source.getDimSize(d) == 1)
+        continue;
+      if (only)
+        return false;
+      only = d;
+    }
+    return only && isBatchDim(collapse.getSrc(), *only);
+  }
+  if (auto expand = memref.getDefiningOp<memref::ExpandShapeOp>()) {
+    for (auto [group, dims] :
+         llvm::enumerate(expand.getReassociationIndices()))
+      if (llvm::is_contained(dims, dim))
+        return llvm::all_of(dims,
+                            [&](int64_t d) {
+                              return d == dim || type.getDimSize(d) == 1;
+                            }) &&
+               isBatchDim(expand.getSrc(), group);
+  }
+  return false;
+}
+
+/// Whether `value` is the batch, read with memref.dim.
 bool isBatch(Value value) {
   auto dim = value.getDefiningOp<memref::DimOp>();
   std::optional<int64_t> index = dim ? dim.getConstantIndex() : std::nullopt;
-  if (!index)
-    return false;
-  Value source = dim.getSource();
-  auto type = cast<MemRefType>(source.getType());
-  if (*index >= type.getRank() || !type.isDynamicDim(*index))
-    return false;
-  if (auto alloc = source.getDefiningOp<memref::AllocOp>())
-    return isBatch(alloc.getDynamicSizes()[type.getDynamicDimIndex(*index)]);
-  auto argument = dyn_cast<BlockArgument>(source);
-  return argument && isa<func::FuncOp>(argument.getOwner()->getParentOp());
+  return index && isBatchDim(dim.getSource(), *index);
 }
 
 /// The rounded size of a plannable alloc: identity layout, whole bytes per
 /// element, at most one dynamic dimension, which is the batch.
 std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
-  // (index elements have no fixed width before lowering)
-  if (!type.getElementType().isIntOrFloat())
+  // Index elements (argmax of pooling) are lowered to i64: the targets are
+  // 64-bit.
+  Type element = type.getElementType();
+  if (!element.isIntOrIndexOrFloat())
     return std::nullopt;
-  unsigned bits = type.getElementTypeBitWidth();
+  unsigned bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
   if (!type.getLayout().isIdentity() || bits % 8 != 0 ||
       alloc.getDynamicSizes().size() > 1 ||
       !llvm::all_of(alloc.getDynamicSizes(), isBatch))
@@ -175,10 +237,8 @@ private:
 static Value batchAt(func::FuncOp func, OpBuilder &b) {
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<MemRefType>(arg.getType());
-    if (!type)
-      continue;
-    for (int64_t i = 0; i < type.getRank(); ++i)
-      if (type.isDynamicDim(i))
+    for (int64_t i = 0; type && i < type.getRank(); ++i)
+      if (isBatchArgumentDim(arg, i))
         return memref::DimOp::create(b, func.getLoc(), arg, i);
   }
   return Value();

@@ -1,6 +1,7 @@
 // RUN: kiln-opt %s -split-input-file -allow-unregistered-dialect --kiln-plan-arena | FileCheck %s
 
-// Five temporaries of one impl. Sizes (bytes, N the batch): a 1024N, d 1024N,
+// Five temporaries of one impl; the batch N is x's first dimension (the
+// state's dynamic size is not a batch: its role has no shape). Sizes (bytes, N the batch): a 1024N, d 1024N,
 // b 512N, c 256N, w 16 floats = 64. Placed largest first:
 //   a at 0;
 //   d at 0 too: a's last use comes before d is allocated, so d reuses a;
@@ -11,7 +12,7 @@
 // at 1792N, w at 1024N + 64); the module records the largest of its impls'.
 // CHECK:       module attributes {kiln.workspace = array<i64: 1792, 64>}
 // CHECK-LABEL: func.func @m_train_step_impl
-// CHECK-SAME:      %[[X:[^:]*]]: memref<?x4xf32>, %[[WS:.*]]: memref<?xi8>)
+// CHECK-SAME:      %{{[^:]*}}: memref<?xi8>, %[[X:[^:]*]]: memref<?x4xf32>, %[[WS:.*]]: memref<?xi8>)
 // CHECK-SAME:      kiln.workspace = array<i64: 1792, 64>
 // CHECK-NOT:     memref.alloc
 // CHECK:         %[[N:.*]] = memref.dim %[[X]], %{{.*}} : memref<?x4xf32>
@@ -41,8 +42,9 @@
 // CHECK:         "use"(%[[C]], %[[S]])
 // CHECK-NOT:     memref.alloc
 // CHECK:         return
-func.func @m_train_step_impl(%x: memref<?x4xf32>)
-    attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}]} {
+func.func @m_train_step_impl(%state: memref<?xi8>, %x: memref<?x4xf32>)
+    attributes {kiln.c_roles = [{name = "state", role = "state", shape = array<i64>},
+                                {name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}]} {
   %c0 = arith.constant 0 : index
   %n = memref.dim %x, %c0 : memref<?x4xf32>
   %a = memref.alloc(%n) : memref<?x256xf32>
