@@ -92,3 +92,49 @@ func.func @helper() {
   "use"(%t) : (memref<4xf32>) -> ()
   return
 }
+
+// -----
+
+// The batch seen through what bufferization leaves between the arguments
+// and an alloc's size: a reshape of an input (the MLP flattens its images),
+// a buffer carried through loops (register-tiled products), another
+// temporary's dimension. Index buffers (pooling's argmax) take 8 bytes an
+// element. All three are planned: a and c ([N, 784] f32, 3136N each) live
+// together (a through the loops' result), so c goes at 3136N; b ([N, 10]
+// index, 80N rounded to 128N) is allocated after a's last use, so it reuses
+// a's bytes at 0. The workspace: 6272N.
+// CHECK:       module attributes {kiln.workspace = array<i64: 6272, 0>}
+// CHECK-LABEL: func.func @m_predict_impl
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[A:.*]] = memref.view %{{.*}} : memref<?xi8> to memref<?x784xf32>
+// CHECK:         scf.for {{.*}} iter_args(%{{.*}} = %[[A]])
+// CHECK:         arith.constant 3136 : index
+// CHECK-NEXT:    arith.muli
+// CHECK-NEXT:    arith.addi
+// CHECK-NEXT:    memref.view %{{.*}} : memref<?xi8> to memref<?x784xf32>
+// CHECK:         %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-NEXT:    memref.view %{{.*}}[%[[ZERO]]][%{{.*}}] : memref<?xi8> to memref<?x10xindex>
+// CHECK-NOT:     memref.alloc
+// CHECK:         return
+func.func @m_predict_impl(%x: memref<?x28x28x1xf32>)
+    attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 28, 28, 1>}]} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %flat = memref.collapse_shape %x [[0], [1, 2, 3]] : memref<?x28x28x1xf32> into memref<?x784xf32>
+  %n = memref.dim %flat, %c0 : memref<?x784xf32>
+  %a = memref.alloc(%n) : memref<?x784xf32>
+  %carried = scf.for %i = %c0 to %n step %c1 iter_args(%buffer = %a) -> (memref<?x784xf32>) {
+    %inner = scf.for %j = %c0 to %n step %c1 iter_args(%b2 = %buffer) -> (memref<?x784xf32>) {
+      "use"(%b2) : (memref<?x784xf32>) -> ()
+      scf.yield %b2 : memref<?x784xf32>
+    }
+    scf.yield %inner : memref<?x784xf32>
+  }
+  %n2 = memref.dim %carried, %c0 : memref<?x784xf32>
+  %c = memref.alloc(%n2) : memref<?x784xf32>
+  "use"(%carried, %c) : (memref<?x784xf32>, memref<?x784xf32>) -> ()
+  %n3 = memref.dim %c, %c0 : memref<?x784xf32>
+  %b = memref.alloc(%n3) : memref<?x10xindex>
+  "use"(%c, %b) : (memref<?x784xf32>, memref<?x10xindex>) -> ()
+  return
+}
