@@ -154,9 +154,9 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
     auto module = impl->getParentOfType<ModuleOp>();
     Value pointer =
         LLVM::CallOp::create(
-            b, loc, module.lookupSymbol<LLVM::LLVMFuncOp>(
-                        workspaceReserveName(module.getSymName().value_or(
-                            "model"))),
+            b, loc,
+            module.lookupSymbol<LLVM::LLVMFuncOp>(
+                workspaceReserveName(module.getSymName().value_or("model"))),
             ValueRange{bytes})
             .getResult();
     callArgs.append({pointer, pointer, constant(0), bytes, constant(1)});
@@ -204,8 +204,8 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
   auto voidType = LLVM::LLVMVoidType::get(context);
   LLVM::LLVMFuncOp alignedAlloc = libcFunction(
       module, "aligned_alloc", LLVM::LLVMFunctionType::get(ptr, {i64, i64}));
-  LLVM::LLVMFuncOp free =
-      libcFunction(module, "free", LLVM::LLVMFunctionType::get(voidType, {ptr}));
+  LLVM::LLVMFuncOp free = libcFunction(
+      module, "free", LLVM::LLVMFunctionType::get(voidType, {ptr}));
 
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   std::string dataName = (model + "_workspace_data").str();
@@ -220,7 +220,8 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
   {
     OpBuilder::InsertionGuard guard(b);
     b.createBlock(&data.getInitializerRegion());
-    LLVM::ReturnOp::create(b, loc, ValueRange{LLVM::ZeroOp::create(b, loc, ptr)});
+    LLVM::ReturnOp::create(b, loc,
+                           ValueRange{LLVM::ZeroOp::create(b, loc, ptr)});
   }
   LLVM::GlobalOp::create(b, loc, i64, /*isConstant=*/false,
                          LLVM::Linkage::Internal, capacityName,
@@ -237,21 +238,21 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
   // Reserve: a larger request frees the old block and allocates the new
   // one; every other call returns the block it already has.
   auto reserve = LLVM::LLVMFuncOp::create(
-      b, loc, workspaceReserveName(model), LLVM::LLVMFunctionType::get(ptr, {i64}),
-      LLVM::Linkage::Internal);
+      b, loc, workspaceReserveName(model),
+      LLVM::LLVMFunctionType::get(ptr, {i64}), LLVM::Linkage::Internal);
   Block *entry = reserve.addEntryBlock(b);
   Block *grow = reserve.addBlock();
   Block *done = reserve.addBlock();
   b.setInsertionPointToStart(entry);
   Value wanted = entry->getArgument(0);
   Value capacity = LLVM::LoadOp::create(b, loc, i64, global(capacityName));
-  Value tooSmall = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ugt,
-                                        wanted, capacity);
+  Value tooSmall =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ugt, wanted, capacity);
   LLVM::CondBrOp::create(b, loc, tooSmall, grow, done);
   b.setInsertionPointToStart(grow);
-  LLVM::CallOp::create(b, loc, free,
-                       ValueRange{LLVM::LoadOp::create(b, loc, ptr,
-                                                       global(dataName))});
+  LLVM::CallOp::create(
+      b, loc, free,
+      ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
   // kiln-plan-arena keeps sizes multiples of 64, as aligned_alloc needs.
   Value block = LLVM::CallOp::create(b, loc, alignedAlloc,
                                      ValueRange{constant(64), wanted})
@@ -265,8 +266,9 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
 
   // size_t <model>_workspace_size(int64_t batch)
   b.setInsertionPointToEnd(module.getBody());
-  auto size = LLVM::LLVMFuncOp::create(b, loc, (model + "_workspace_size").str(),
-                                       LLVM::LLVMFunctionType::get(i64, {i64}));
+  auto size =
+      LLVM::LLVMFuncOp::create(b, loc, (model + "_workspace_size").str(),
+                               LLVM::LLVMFunctionType::get(i64, {i64}));
   b.setInsertionPointToStart(size.addEntryBlock(b));
   Value total = LLVM::AddOp::create(
       b, loc,
@@ -280,9 +282,9 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
       LLVM::LLVMFuncOp::create(b, loc, (model + "_workspace_release").str(),
                                LLVM::LLVMFunctionType::get(voidType, {}));
   b.setInsertionPointToStart(release.addEntryBlock(b));
-  LLVM::CallOp::create(b, loc, free,
-                       ValueRange{LLVM::LoadOp::create(b, loc, ptr,
-                                                       global(dataName))});
+  LLVM::CallOp::create(
+      b, loc, free,
+      ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
   LLVM::StoreOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr),
                         global(dataName));
   LLVM::StoreOp::create(b, loc, constant(0), global(capacityName));

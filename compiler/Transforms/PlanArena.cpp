@@ -63,13 +63,13 @@ struct Buffer {
 /// dynamic in its C role's shape (the state's role has no shape).
 bool isBatchArgumentDim(BlockArgument argument, int64_t dim) {
   auto func = dyn_cast<func::FuncOp>(argument.getOwner()->getParentOp());
-  auto roles = func ? func->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr)
-                    : ArrayAttr();
+  auto roles =
+      func ? func->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr) : ArrayAttr();
   if (!roles || argument.getArgNumber() >= roles.size())
     return false;
   auto role = dyn_cast<DictionaryAttr>(roles[argument.getArgNumber()]);
-  auto shape = role ? role.getAs<DenseI64ArrayAttr>("shape")
-                    : DenseI64ArrayAttr();
+  auto shape =
+      role ? role.getAs<DenseI64ArrayAttr>("shape") : DenseI64ArrayAttr();
   return shape && dim < shape.size() && ShapedType::isDynamic(shape[dim]);
 }
 
@@ -118,8 +118,7 @@ bool isBatchDim(Value memref, int64_t dim) {
     return only && isBatchDim(collapse.getSrc(), *only);
   }
   if (auto expand = memref.getDefiningOp<memref::ExpandShapeOp>()) {
-    for (auto [group, dims] :
-         llvm::enumerate(expand.getReassociationIndices()))
+    for (auto [group, dims] : llvm::enumerate(expand.getReassociationIndices()))
       if (llvm::is_contained(dims, dim))
         return llvm::all_of(dims,
                             [&](int64_t d) {
@@ -270,8 +269,8 @@ Bytes PlanArenaPass::planFunction(func::FuncOp func) {
   if (total.perExample != 0 && !batch)
     return {}; // unreachable: a per-example size came from a batch dimension
   MLIRContext *context = &getContext();
-  auto workspaceType = MemRefType::get({ShapedType::kDynamic},
-                                       IntegerType::get(context, 8));
+  auto workspaceType =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(context, 8));
   if (failed(func.insertArgument(func.getNumArguments(), workspaceType, {},
                                  func.getLoc())))
     return {};
@@ -279,22 +278,21 @@ Bytes PlanArenaPass::planFunction(func::FuncOp func) {
   for (Buffer &buffer : buffers) {
     b.setInsertionPoint(buffer.alloc);
     Location loc = buffer.alloc.getLoc();
-    Value offset =
-        arith::ConstantIndexOp::create(b, loc, buffer.offset.fixed);
+    Value offset = arith::ConstantIndexOp::create(b, loc, buffer.offset.fixed);
     if (buffer.offset.perExample != 0) {
       Value perExample =
           arith::ConstantIndexOp::create(b, loc, buffer.offset.perExample);
       offset = arith::AddIOp::create(
           b, loc, arith::MulIOp::create(b, loc, batch, perExample), offset);
     }
-    auto view = memref::ViewOp::create(b, loc, buffer.alloc.getType(),
-                                       workspace, offset,
-                                       buffer.alloc.getDynamicSizes());
+    auto view =
+        memref::ViewOp::create(b, loc, buffer.alloc.getType(), workspace,
+                               offset, buffer.alloc.getDynamicSizes());
     buffer.alloc.replaceAllUsesWith(view.getResult());
     buffer.alloc.erase();
   }
-  func->setAttr(kWorkspaceAttr,
-                DenseI64ArrayAttr::get(context, {total.perExample, total.fixed}));
+  func->setAttr(kWorkspaceAttr, DenseI64ArrayAttr::get(
+                                    context, {total.perExample, total.fixed}));
   return total;
 }
 
@@ -308,7 +306,7 @@ void PlanArenaPass::runOnOperation() {
       continue;
     total = maxOf(total, planFunction(func));
   }
-  module->setAttr(kWorkspaceAttr, DenseI64ArrayAttr::get(
-                                      &getContext(),
-                                      {total.perExample, total.fixed}));
+  module->setAttr(
+      kWorkspaceAttr,
+      DenseI64ArrayAttr::get(&getContext(), {total.perExample, total.fixed}));
 }
