@@ -204,9 +204,10 @@ def PlanArena : Pass<"kiln-plan-arena", "::mlir::ModuleOp"> {
     `memref<?xi8>` (the workspace); the impl gets
     `kiln.workspace = array<i64: perExample, fixed>` (its size in bytes,
     perExample * N + fixed) and the module the largest of them, which
-    kiln-emit-c-interface and the manifest use. Allocs nested in loops or
-    parallel chunks (`--threads` above 1) and allocs that escape are left
-    alone.
+    kiln-emit-c-interface and the manifest use. An alloc in the body of a
+    parallel loop of T static chunks (`scf.forall (%i) in (T)`, from
+    kiln-parallelize-loops) gets T slots, chunk i using slot i. Allocs in
+    other loops, with other sizes, or that escape are left alone.
 
     Before: `%t = memref.alloc(%n) : memref<?x256xf32>`
     After:  `%t = memref.view %workspace[%off][%n] : memref<?xi8> to

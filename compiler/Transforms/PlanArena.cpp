@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Bufferization/Transforms/BufferViewFlowAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_PLANARENA
@@ -41,6 +42,9 @@ struct Bytes {
   Bytes operator+(const Bytes &other) const {
     return {perExample + other.perExample, fixed + other.fixed};
   }
+  Bytes operator*(int64_t times) const {
+    return {perExample * times, fixed * times};
+  }
   /// The order in which candidate offsets are tried: smallest at a typical
   /// training batch first.
   int64_t atTypicalBatch() const { return perExample * 64 + fixed; }
@@ -51,12 +55,17 @@ Bytes maxOf(const Bytes &a, const Bytes &b) {
 }
 
 /// A temporary to place: its size and the range of entry-block positions
-/// (inclusive) during which it, or a view of it, is in use.
+/// (inclusive) during which it, or a view of it, is in use. An alloc in the
+/// body of a parallel loop of static chunks gets one slot per chunk: `size`
+/// is `slot` times the chunks and chunk i uses the bytes at
+/// offset + i * slot.
 struct Buffer {
   memref::AllocOp alloc;
   Bytes size;
   unsigned begin, end;
   Bytes offset;
+  Bytes slot;
+  Value chunk; // the loop's induction variable; none at the top level
 };
 
 /// Whether dimension `dim` of the impl argument `argument` is the batch:
@@ -160,13 +169,13 @@ std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
   return Bytes{bytes, 0};
 }
 
-/// The last entry-block position at which `alloc` or one of its aliases is
-/// used; none when the buffer escapes the function.
+/// The last entry-block position, from `begin` on, at which `alloc` or one
+/// of its aliases is used; none when the buffer escapes the function.
 std::optional<unsigned>
-lastUse(memref::AllocOp alloc, BufferViewFlowAnalysis &aliases,
+lastUse(memref::AllocOp alloc, unsigned begin, Block *entry,
+        BufferViewFlowAnalysis &aliases,
         const llvm::DenseMap<Operation *, unsigned> &position) {
-  Block *entry = alloc->getBlock();
-  unsigned last = position.lookup(alloc);
+  unsigned last = begin;
   for (Value alias : aliases.resolve(alloc.getResult()))
     for (Operation *user : alias.getUsers()) {
       if (isa<func::ReturnOp, func::CallOp>(user))
@@ -232,6 +241,31 @@ private:
 
 } // namespace
 
+/// The chunks of `loop` when it is a parallel loop of static chunks
+/// (kiln-parallelize-loops' `scf.forall (%i) in (T)`), each run once.
+std::optional<int64_t> staticChunks(scf::ForallOp loop) {
+  if (loop.getRank() != 1 || !loop.getOutputs().empty())
+    return std::nullopt;
+  std::optional<int64_t> lower =
+      getConstantIntValue(loop.getMixedLowerBound()[0]);
+  std::optional<int64_t> step = getConstantIntValue(loop.getMixedStep()[0]);
+  std::optional<int64_t> upper =
+      getConstantIntValue(loop.getMixedUpperBound()[0]);
+  if (lower != 0 || step != 1 || !upper || *upper < 1)
+    return std::nullopt;
+  return upper;
+}
+
+/// `bytes` at run time, for the batch `batch`.
+Value emitBytes(OpBuilder &b, Location loc, Value batch, const Bytes &bytes) {
+  Value value = arith::ConstantIndexOp::create(b, loc, bytes.fixed);
+  if (bytes.perExample == 0)
+    return value;
+  Value perExample = arith::ConstantIndexOp::create(b, loc, bytes.perExample);
+  return arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, batch, perExample), value);
+}
+
 /// The batch as an index at the top of `func`, if an argument has one.
 static Value batchAt(func::FuncOp func, OpBuilder &b) {
   for (BlockArgument arg : func.getArguments()) {
@@ -253,12 +287,24 @@ Bytes PlanArenaPass::planFunction(func::FuncOp func) {
 
   BufferViewFlowAnalysis aliases(func);
   SmallVector<Buffer> buffers;
-  for (auto alloc : entry.getOps<memref::AllocOp>()) {
-    std::optional<Bytes> size = plannableSize(alloc);
+  // `chunks` slots, used from the entry-block op `at` on.
+  auto consider = [&](memref::AllocOp alloc, Operation *at, int64_t chunks,
+                      Value chunk) {
+    std::optional<Bytes> slot = plannableSize(alloc);
+    unsigned begin = position[at];
     std::optional<unsigned> end =
-        size ? lastUse(alloc, aliases, position) : std::nullopt;
+        slot ? lastUse(alloc, begin, &entry, aliases, position) : std::nullopt;
     if (end)
-      buffers.push_back({alloc, *size, position[alloc], *end, {}});
+      buffers.push_back({alloc, *slot * chunks, begin, *end, {}, *slot, chunk});
+  };
+  for (Operation &op : entry) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op))
+      consider(alloc, alloc, 1, Value());
+    auto loop = dyn_cast<scf::ForallOp>(op);
+    std::optional<int64_t> chunks = loop ? staticChunks(loop) : std::nullopt;
+    if (chunks)
+      for (auto alloc : loop.getBody()->getOps<memref::AllocOp>())
+        consider(alloc, loop, *chunks, loop.getInductionVar(0));
   }
   if (buffers.empty())
     return {};
@@ -278,13 +324,12 @@ Bytes PlanArenaPass::planFunction(func::FuncOp func) {
   for (Buffer &buffer : buffers) {
     b.setInsertionPoint(buffer.alloc);
     Location loc = buffer.alloc.getLoc();
-    Value offset = arith::ConstantIndexOp::create(b, loc, buffer.offset.fixed);
-    if (buffer.offset.perExample != 0) {
-      Value perExample =
-          arith::ConstantIndexOp::create(b, loc, buffer.offset.perExample);
+    Value offset = emitBytes(b, loc, batch, buffer.offset);
+    if (buffer.chunk)
       offset = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, batch, perExample), offset);
-    }
+          b, loc, offset,
+          arith::MulIOp::create(b, loc, buffer.chunk,
+                                emitBytes(b, loc, batch, buffer.slot)));
     auto view =
         memref::ViewOp::create(b, loc, buffer.alloc.getType(), workspace,
                                offset, buffer.alloc.getDynamicSizes());

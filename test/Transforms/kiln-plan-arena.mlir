@@ -138,3 +138,51 @@ func.func @m_predict_impl(%x: memref<?x28x28x1xf32>)
   "use"(%c, %b) : (memref<?x784xf32>, memref<?x10xindex>) -> ()
   return
 }
+
+// -----
+
+// A parallel loop of two static chunks (kiln-parallelize-loops): an alloc in
+// its body gets one slot per chunk, and chunk i uses offset + i * slot. Sizes:
+// c [N, 8] f32 is 32N, rounded to 64N a slot, 128N for both; s 16 bytes,
+// 64 a slot, 128 for both; t [N, 16] f32 (64N) lives across the loop.
+// Largest first: c at 0, t at 128N, s at 192N (it lives with both).
+// CHECK:       module attributes {kiln.workspace = array<i64: 192, 128>}
+// CHECK-LABEL: func.func @m_evaluate_impl
+// CHECK-NOT:     memref.alloc
+// CHECK:         %[[N:.*]] = memref.dim
+// CHECK:         arith.constant 128 : index
+// CHECK-NEXT:    arith.muli %[[N]]
+// CHECK-NEXT:    %[[TO:.*]] = arith.addi
+// CHECK-NEXT:    memref.view %{{.*}}[%[[TO]]][%{{.*}}] : memref<?xi8> to memref<?x16xf32>
+// CHECK:         scf.forall (%[[I:.*]]) in (2)
+// CHECK-NEXT:      %[[CO:.*]] = arith.constant 0 : index
+// CHECK-NEXT:      arith.constant 0 : index
+// CHECK-NEXT:      %[[C64:.*]] = arith.constant 64 : index
+// CHECK-NEXT:      %[[CM:.*]] = arith.muli %[[N]], %[[C64]] : index
+// CHECK-NEXT:      %[[CSLOT:.*]] = arith.addi %[[CM]], %{{.*}} : index
+// CHECK-NEXT:      %[[CI:.*]] = arith.muli %[[I]], %[[CSLOT]] : index
+// CHECK-NEXT:      %[[COFF:.*]] = arith.addi %[[CO]], %[[CI]] : index
+// CHECK-NEXT:      %[[C:.*]] = memref.view %{{.*}}[%[[COFF]]][%{{.*}}] : memref<?xi8> to memref<?x8xf32>
+// CHECK-NEXT:      arith.constant 0 : index
+// CHECK-NEXT:      arith.constant 192 : index
+// CHECK-NEXT:      %[[SM:.*]] = arith.muli %[[N]]
+// CHECK-NEXT:      %[[SO:.*]] = arith.addi %[[SM]]
+// CHECK-NEXT:      %[[SSLOT:.*]] = arith.constant 64 : index
+// CHECK-NEXT:      %[[SI:.*]] = arith.muli %[[I]], %[[SSLOT]] : index
+// CHECK-NEXT:      %[[SOFF:.*]] = arith.addi %[[SO]], %[[SI]] : index
+// CHECK-NEXT:      %[[S:.*]] = memref.view %{{.*}}[%[[SOFF]]][] : memref<?xi8> to memref<4xf32>
+// CHECK-NEXT:      "use"(%{{.*}}, %[[C]], %[[S]])
+// CHECK-NOT:     memref.alloc
+// CHECK:         return
+func.func @m_evaluate_impl(%x: memref<?x4xf32>)
+    attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}]} {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %t = memref.alloc(%n) : memref<?x16xf32>
+  scf.forall (%i) in (2) {
+    %c = memref.alloc(%n) : memref<?x8xf32>
+    %s = memref.alloc() : memref<4xf32>
+    "use"(%t, %c, %s) : (memref<?x16xf32>, memref<?x8xf32>, memref<4xf32>) -> ()
+  }
+  return
+}
