@@ -243,7 +243,7 @@ private:
 
 /// The chunks of `loop` when it is a parallel loop of static chunks
 /// (kiln-parallelize-loops' `scf.forall (%i) in (T)`), each run once.
-std::optional<int64_t> staticChunks(scf::ForallOp loop) {
+static std::optional<int64_t> staticChunks(scf::ForallOp loop) {
   if (loop.getRank() != 1 || !loop.getOutputs().empty())
     return std::nullopt;
   std::optional<int64_t> lower =
@@ -257,7 +257,8 @@ std::optional<int64_t> staticChunks(scf::ForallOp loop) {
 }
 
 /// `bytes` at run time, for the batch `batch`.
-Value emitBytes(OpBuilder &b, Location loc, Value batch, const Bytes &bytes) {
+static Value emitBytes(OpBuilder &b, Location loc, Value batch,
+                       const Bytes &bytes) {
   Value value = arith::ConstantIndexOp::create(b, loc, bytes.fixed);
   if (bytes.perExample == 0)
     return value;
