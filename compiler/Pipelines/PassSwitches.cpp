@@ -12,6 +12,7 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
       "kiln-transpose-products",      "linalg-fuse-elementwise-ops",
       "kiln-parallelize-loops",       "kiln-vectorize-contractions",
       "loop-invariant-subset-hoisting", "kiln-vectorizable-loop-order",
+      "kiln-plan-arena",
   };
   return passes;
 }

@@ -88,6 +88,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "eliminate-empty-tensors,canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
           "function-boundary-type-conversion=identity-layout-map}," +
+          optional("kiln-plan-arena") +
           (threads ? "scf-forall-to-parallel," : "") +
           "buffer-deallocation-pipeline,canonicalize," +
           // Each chunked loop becomes an OpenMP parallel loop with a static

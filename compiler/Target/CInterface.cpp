@@ -44,6 +44,10 @@ std::string implFunctionName(StringRef model, StringRef function) {
   return (model + "_" + function + "_impl").str();
 }
 
+std::string workspaceReserveName(StringRef model) {
+  return (model + "_workspace_reserve").str();
+}
+
 FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
   CFunction function;
   if (!implName.ends_with("_impl") || !roles)

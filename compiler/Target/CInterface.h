@@ -17,6 +17,11 @@
 namespace kiln {
 
 inline constexpr llvm::StringLiteral kCInterfaceRolesAttr = "kiln.c_roles";
+/// `array<i64: perExample, fixed>`: the workspace an impl needs, in bytes
+/// perExample * batch + fixed (kiln-plan-arena). On an impl, its last
+/// argument is that workspace (not a C parameter); on the module, the most
+/// any impl needs.
+inline constexpr llvm::StringLiteral kWorkspaceAttr = "kiln.workspace";
 /// Name of the State role of functions that update the state (init,
 /// train_step); functions that only read it use kConstStateName.
 inline constexpr llvm::StringLiteral kMutableStateName = "state";
@@ -33,6 +38,9 @@ mlir::DictionaryAttr abiRole(mlir::Builder &b, CRole role, llvm::StringRef name,
                              llvm::StringRef labelDType = "i32");
 
 std::string implFunctionName(llvm::StringRef model, llvm::StringRef function);
+/// The generated function that returns a workspace of at least its
+/// argument's bytes, grown only when a call needs more.
+std::string workspaceReserveName(llvm::StringRef model);
 
 /// One impl argument as read back from `kiln.c_roles`.
 struct CArgument {

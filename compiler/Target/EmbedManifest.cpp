@@ -99,6 +99,9 @@ void EmbedManifestPass::runOnOperation() {
   }
   auto optimizer = module->getAttrOfType<DictionaryAttr>(model::kOptimizerAttr);
   auto kind = optimizer ? optimizer.getAs<StringAttr>("kind") : StringAttr();
+  auto workspace = module->getAttrOfType<DenseI64ArrayAttr>(kWorkspaceAttr);
+  int64_t workspacePerExample = workspace ? workspace[0] : 0;
+  int64_t workspaceFixed = workspace ? workspace[1] : 0;
 
   // Serialize: children before the table that holds them.
   flatbuffers::FlatBufferBuilder fbb;
@@ -122,7 +125,8 @@ void EmbedManifestPass::runOnOperation() {
   auto manifest = fb::CreateManifest(
       fbb, /*format_version=*/1, modelOffset, targetOffset, compilerOffset,
       stateSize.getInt(), inputsOffset, labelsOffset, outputsOffset,
-      stateOffset, optimizerOffset, slotsOffset, threads);
+      stateOffset, optimizerOffset, slotsOffset, threads, workspacePerExample,
+      workspaceFixed);
   fb::FinishManifestBuffer(fbb, manifest);
   emitAccessor(model, StringRef(reinterpret_cast<const char *>(
                                     fbb.GetBufferPointer()),

@@ -31,6 +31,10 @@ private:
   LogicalResult emitWrapper(LLVM::LLVMFuncOp impl, int64_t stateSize,
                             bool packed);
   void emitStateSize(StringRef model, int64_t stateSize);
+  /// The workspace kept between calls (kiln.workspace on the module):
+  /// `<model>_workspace_reserve(bytes)` (internal) grows it, and the public
+  /// `<model>_workspace_size(batch)` and `<model>_workspace_release()`.
+  void emitWorkspace(StringRef model, ArrayRef<int64_t> bytes);
 };
 
 } // namespace
@@ -140,6 +144,23 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
     llvm::append_range(callArgs, sizes);
     llvm::append_range(callArgs, strides);
   }
+  // kiln-plan-arena's workspace, the last impl argument.
+  if (auto workspace = impl->getAttrOfType<DenseI64ArrayAttr>(kWorkspaceAttr)) {
+    Value bytes = constant(workspace[1]);
+    if (workspace[0] != 0)
+      bytes = LLVM::AddOp::create(
+          b, loc, LLVM::MulOp::create(b, loc, batch, constant(workspace[0])),
+          bytes);
+    auto module = impl->getParentOfType<ModuleOp>();
+    Value pointer =
+        LLVM::CallOp::create(
+            b, loc,
+            module.lookupSymbol<LLVM::LLVMFuncOp>(
+                workspaceReserveName(module.getSymName().value_or("model"))),
+            ValueRange{bytes})
+            .getResult();
+    callArgs.append({pointer, pointer, constant(0), bytes, constant(1)});
+  }
   LLVM::CallOp::create(b, loc, impl, callArgs);
   if (function.returnsLoss) {
     Value loss = LLVM::LoadOp::create(b, loc, f32, lossSlot);
@@ -164,6 +185,112 @@ void EmitCInterfacePass::emitStateSize(StringRef model, int64_t stateSize) {
   LLVM::ReturnOp::create(b, module.getLoc(), ValueRange{size});
 }
 
+/// The C runtime function `name`, declared once.
+static LLVM::LLVMFuncOp libcFunction(ModuleOp module, StringRef name,
+                                     LLVM::LLVMFunctionType type) {
+  if (auto existing = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  return LLVM::LLVMFuncOp::create(b, module.getLoc(), name, type);
+}
+
+void EmitCInterfacePass::emitWorkspace(StringRef model,
+                                       ArrayRef<int64_t> bytes) {
+  MLIRContext *context = &getContext();
+  ModuleOp module = getOperation();
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(context);
+  auto i64 = IntegerType::get(context, 64);
+  auto voidType = LLVM::LLVMVoidType::get(context);
+  LLVM::LLVMFuncOp alignedAlloc = libcFunction(
+      module, "aligned_alloc", LLVM::LLVMFunctionType::get(ptr, {i64, i64}));
+  LLVM::LLVMFuncOp free = libcFunction(
+      module, "free", LLVM::LLVMFunctionType::get(voidType, {ptr}));
+
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  std::string dataName = (model + "_workspace_data").str();
+  std::string capacityName = (model + "_workspace_capacity").str();
+  // One workspace per calling thread, so the functions stay safe to call
+  // from several threads at once (each with its own state).
+  auto data = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                     LLVM::Linkage::Internal, dataName,
+                                     Attribute(), /*alignment=*/0,
+                                     /*addrSpace=*/0, /*dsoLocal=*/false,
+                                     /*threadLocal=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.createBlock(&data.getInitializerRegion());
+    LLVM::ReturnOp::create(b, loc,
+                           ValueRange{LLVM::ZeroOp::create(b, loc, ptr)});
+  }
+  LLVM::GlobalOp::create(b, loc, i64, /*isConstant=*/false,
+                         LLVM::Linkage::Internal, capacityName,
+                         b.getI64IntegerAttr(0), /*alignment=*/0,
+                         /*addrSpace=*/0, /*dsoLocal=*/false,
+                         /*threadLocal=*/true);
+  auto constant = [&](int64_t value) -> Value {
+    return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(value));
+  };
+  auto global = [&](StringRef name) -> Value {
+    return LLVM::AddressOfOp::create(b, loc, ptr, name);
+  };
+
+  // Reserve: a larger request frees the old block and allocates the new
+  // one; every other call returns the block it already has.
+  auto reserve = LLVM::LLVMFuncOp::create(
+      b, loc, workspaceReserveName(model),
+      LLVM::LLVMFunctionType::get(ptr, {i64}), LLVM::Linkage::Internal);
+  Block *entry = reserve.addEntryBlock(b);
+  Block *grow = reserve.addBlock();
+  Block *done = reserve.addBlock();
+  b.setInsertionPointToStart(entry);
+  Value wanted = entry->getArgument(0);
+  Value capacity = LLVM::LoadOp::create(b, loc, i64, global(capacityName));
+  Value tooSmall =
+      LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ugt, wanted, capacity);
+  LLVM::CondBrOp::create(b, loc, tooSmall, grow, done);
+  b.setInsertionPointToStart(grow);
+  LLVM::CallOp::create(
+      b, loc, free,
+      ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
+  // kiln-plan-arena keeps sizes multiples of 64, as aligned_alloc needs.
+  Value block = LLVM::CallOp::create(b, loc, alignedAlloc,
+                                     ValueRange{constant(64), wanted})
+                    .getResult();
+  LLVM::StoreOp::create(b, loc, block, global(dataName));
+  LLVM::StoreOp::create(b, loc, wanted, global(capacityName));
+  LLVM::BrOp::create(b, loc, done);
+  b.setInsertionPointToStart(done);
+  LLVM::ReturnOp::create(
+      b, loc, ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
+
+  // size_t <model>_workspace_size(int64_t batch)
+  b.setInsertionPointToEnd(module.getBody());
+  auto size =
+      LLVM::LLVMFuncOp::create(b, loc, (model + "_workspace_size").str(),
+                               LLVM::LLVMFunctionType::get(i64, {i64}));
+  b.setInsertionPointToStart(size.addEntryBlock(b));
+  Value total = LLVM::AddOp::create(
+      b, loc,
+      LLVM::MulOp::create(b, loc, size.getArgument(0), constant(bytes[0])),
+      constant(bytes[1]));
+  LLVM::ReturnOp::create(b, loc, ValueRange{total});
+
+  // void <model>_workspace_release(void)
+  b.setInsertionPointToEnd(module.getBody());
+  auto release =
+      LLVM::LLVMFuncOp::create(b, loc, (model + "_workspace_release").str(),
+                               LLVM::LLVMFunctionType::get(voidType, {}));
+  b.setInsertionPointToStart(release.addEntryBlock(b));
+  LLVM::CallOp::create(
+      b, loc, free,
+      ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
+  LLVM::StoreOp::create(b, loc, LLVM::ZeroOp::create(b, loc, ptr),
+                        global(dataName));
+  LLVM::StoreOp::create(b, loc, constant(0), global(capacityName));
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+}
+
 void EmitCInterfacePass::runOnOperation() {
   ModuleOp module = getOperation();
   auto stateSize = module->getAttrOfType<IntegerAttr>(model::kStateSizeAttr);
@@ -172,6 +299,9 @@ void EmitCInterfacePass::runOnOperation() {
                             << ": run kiln-state-abi first";
     return signalPassFailure();
   }
+  StringRef model = module.getSymName().value_or("model");
+  if (auto workspace = module->getAttrOfType<DenseI64ArrayAttr>(kWorkspaceAttr))
+    emitWorkspace(model, workspace.asArrayRef());
   SmallVector<LLVM::LLVMFuncOp> impls;
   module.walk([&](LLVM::LLVMFuncOp func) {
     if (func->hasAttr(kCInterfaceRolesAttr))
@@ -185,5 +315,5 @@ void EmitCInterfacePass::runOnOperation() {
         failed(emitWrapper(impl, stateSize.getInt(), /*packed=*/true)))
       return signalPassFailure();
   }
-  emitStateSize(module.getSymName().value_or("model"), stateSize.getInt());
+  emitStateSize(model, stateSize.getInt());
 }

@@ -155,6 +155,17 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os,
      << "/* The FlatBuffers manifest (runtime/schema/manifest.fbs): what this\n"
      << "   object expects; *size (if not NULL) receives its length. */\n"
      << "const void *" << model << "_manifest(size_t *size);\n";
+  if (module->hasAttr(kWorkspaceAttr))
+    os << "/* The functions' temporaries live in one workspace per calling "
+          "thread of\n   "
+       << model
+       << "_workspace_size(batch) bytes, allocated by the first call and "
+          "grown\n   only by a call with a larger batch: later calls do not "
+          "allocate.\n   "
+       << model
+       << "_workspace_release() frees the calling thread's workspace. */\n"
+       << "size_t " << model << "_workspace_size(int64_t batch);\n"
+       << "void " << model << "_workspace_release(void);\n";
   for (const CFunction &function : functions) {
     os << (function.returnsLoss ? "float " : "void ") << function.name << "("
        << formatCParameters(function) << ");\n";

@@ -299,4 +299,33 @@ def StridedCopiesToLoops : Pass<"kiln-strided-copies-to-loops"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def PlanArena : Pass<"kiln-plan-arena", "::mlir::ModuleOp"> {
+  let summary = "Place each impl's temporaries in one workspace, reusing bytes";
+  let description = [{
+    Runs after one-shot-bufferize, before the buffer deallocation pipeline.
+    In every impl function (one with `kiln.c_roles`) each `memref.alloc`
+    of the entry block whose size is affine in the batch N (identity
+    layout, at most one dynamic dimension, read from an argument's batch
+    dimension) gets a live range: from the alloc to the last entry-block op
+    that uses it or any alias (BufferViewFlowAnalysis). Buffers are placed
+    largest first at the lowest offset, affine in N, that keeps them apart
+    from every buffer live at the same time for all N, so buffers whose
+    lives do not overlap share bytes. Sizes and offsets are 64-byte aligned.
+    Each placed alloc becomes a `memref.view` of a new last argument
+    `memref<?xi8>` (the workspace); the impl gets
+    `kiln.workspace = array<i64: perExample, fixed>` (its size in bytes,
+    perExample * N + fixed) and the module the largest of them, which
+    kiln-emit-c-interface and the manifest use. An alloc in the body of a
+    parallel loop of T static chunks (`scf.forall (%i) in (T)`, from
+    kiln-parallelize-loops) gets T slots, chunk i using slot i. Allocs in
+    other loops, with other sizes, or that escape are left alone.
+
+    Before: `%t = memref.alloc(%n) : memref<?x256xf32>`
+    After:  `%t = memref.view %workspace[%off][%n] : memref<?xi8> to
+             memref<?x256xf32>`
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // KILN_PASSES

@@ -49,7 +49,20 @@
 // PIPE-NEXT: %[[SLOT:.*]] = llvm.alloca %[[C1]] x f32 : (i64) -> !llvm.ptr
 // PIPE-NEXT: %[[LO:.*]] = llvm.mlir.constant(0 : i64) : i64
 // PIPE-NEXT: llvm.mlir.constant(1 : i64) : i64
-// PIPE-NEXT: llvm.call @tiny_train_step_impl(%[[S]], %[[S]], %[[SO]], %[[SIZE]], %[[SS]], %[[X]], %[[X]], %[[XO]], %[[N]], %[[FOUR]], %[[XS0]], %[[XS1]], %[[Y]], %[[Y]], %[[YO]], %[[N]], %[[YS]], %[[SLOT]], %[[SLOT]], %[[LO]])
+// The workspace of kiln-plan-arena, the last descriptor (ptr, ptr, 0, bytes,
+// 1), from tiny_workspace_reserve. Its size: six [batch, ...] temporaries
+// (logits, softmax rows, row max and sum, x^T) of at most 16 bytes per
+// example, each rounded up to 64, and five static ones (the w and b
+// gradients, scalars) of at most 48 bytes, each 64; temporaries whose lives
+// do not overlap share bytes, so 320 * batch + 192, not 384 * batch + 320.
+// PIPE-NEXT: %[[FIXED:.*]] = llvm.mlir.constant(192 : i64) : i64
+// PIPE-NEXT: %[[PER:.*]] = llvm.mlir.constant(320 : i64) : i64
+// PIPE-NEXT: %[[M:.*]] = llvm.mul %[[N]], %[[PER]] : i64
+// PIPE-NEXT: %[[BYTES:.*]] = llvm.add %[[M]], %[[FIXED]] : i64
+// PIPE-NEXT: %[[WS:.*]] = llvm.call @tiny_workspace_reserve(%[[BYTES]]) : (i64) -> !llvm.ptr
+// PIPE-NEXT: %[[WO:.*]] = llvm.mlir.constant(0 : i64) : i64
+// PIPE-NEXT: %[[WSS:.*]] = llvm.mlir.constant(1 : i64) : i64
+// PIPE-NEXT: llvm.call @tiny_train_step_impl(%[[S]], %[[S]], %[[SO]], %[[SIZE]], %[[SS]], %[[X]], %[[X]], %[[XO]], %[[N]], %[[FOUR]], %[[XS0]], %[[XS1]], %[[Y]], %[[Y]], %[[YO]], %[[N]], %[[YS]], %[[SLOT]], %[[SLOT]], %[[LO]], %[[WS]], %[[WS]], %[[WO]], %[[BYTES]], %[[WSS]])
 // PIPE-NEXT: %[[LOSS:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
 // PIPE-NEXT: llvm.return %[[LOSS]] : f32
 
@@ -61,7 +74,10 @@
 // PIPE: %[[THREE:.*]] = llvm.mlir.constant(3 : i64) : i64
 // PIPE-NEXT: %[[OS1:.*]] = llvm.mlir.constant(1 : i64) : i64
 // PIPE-NEXT: %[[OS0:.*]] = llvm.mul %[[OS1]], %[[THREE]] : i64
-// PIPE: llvm.call @tiny_predict_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[N]], %[[THREE]], %[[OS0]], %[[OS1]])
+// Then predict's workspace (64 * batch bytes: one [batch, 3] temporary).
+// PIPE: %[[PBYTES:.*]] = llvm.add
+// PIPE-NEXT: %[[PWS:.*]] = llvm.call @tiny_workspace_reserve(%[[PBYTES]])
+// PIPE: llvm.call @tiny_predict_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[N]], %[[THREE]], %[[OS0]], %[[OS1]], %[[PWS]], %[[PWS]], %{{.*}}, %[[PBYTES]], %{{.*}})
 // PIPE-NEXT: llvm.return{{$}}
 
 // float evaluate(const void *state, const float *x, const int32_t *y,
@@ -73,6 +89,32 @@
 // PIPE: llvm.call @tiny_evaluate_impl(%[[S]], %[[S]], {{.*}}, %[[X]], %[[X]], {{.*}}, %[[Y]], %[[Y]], {{.*}}, %[[SLOT]], %[[SLOT]], {{.*}}, %[[OUT]], %[[OUT]], {{.*}})
 // PIPE-NEXT: %[[LOSS:.*]] = llvm.load %[[SLOT]] : !llvm.ptr -> f32
 // PIPE-NEXT: llvm.return %[[LOSS]] : f32
+
+// The workspace, one per calling thread: a request larger than the capacity
+// frees the old block and allocates a 64-byte aligned one; any other returns
+// the block it has. Its public size is the largest of the impls' (train_step's
+// 320 * batch + 192 here).
+// PIPE: llvm.mlir.global internal thread_local @tiny_workspace_data()
+// PIPE: llvm.mlir.global internal thread_local @tiny_workspace_capacity(0 : i64)
+// PIPE-LABEL: llvm.func internal @tiny_workspace_reserve(
+// PIPE-SAME: %[[WANT:.*]]: i64) -> !llvm.ptr {
+// PIPE: %[[CAP:.*]] = llvm.load %{{.*}} : !llvm.ptr -> i64
+// PIPE-NEXT: %[[GROW:.*]] = llvm.icmp "ugt" %[[WANT]], %[[CAP]] : i64
+// PIPE-NEXT: llvm.cond_br %[[GROW]], ^[[BB1:.*]], ^[[BB2:.*]]
+// PIPE: ^[[BB1]]:
+// PIPE: llvm.call @free(
+// PIPE: %[[ALIGN:.*]] = llvm.mlir.constant(64 : i64) : i64
+// PIPE-NEXT: %[[BLOCK:.*]] = llvm.call @aligned_alloc(%[[ALIGN]], %[[WANT]])
+// PIPE: llvm.store %[[BLOCK]]
+// PIPE: llvm.store %[[WANT]]
+// PIPE: ^[[BB2]]:
+// PIPE-LABEL: llvm.func @tiny_workspace_size(
+// PIPE-SAME: %[[B:.*]]: i64) -> i64 {
+// PIPE-NEXT: %[[PER:.*]] = llvm.mlir.constant(320 : i64) : i64
+// PIPE-NEXT: %[[M:.*]] = llvm.mul %[[B]], %[[PER]] : i64
+// PIPE-NEXT: %[[FIXED:.*]] = llvm.mlir.constant(192 : i64) : i64
+// PIPE-NEXT: llvm.add %[[M]], %[[FIXED]] : i64
+// PIPE-LABEL: llvm.func @tiny_workspace_release() {
 
 // int64_t state_size(void).
 // PIPE-LABEL: llvm.func @tiny_state_size() -> i64 {

@@ -94,7 +94,9 @@ int runInspectObject(StringRef path) {
          << "compiler "
          << (manifest->compiler() ? manifest->compiler()->str() : "") << "\n"
          << "state_size " << manifest->state_size() << "\n"
-         << "threads " << manifest->threads() << "\n";
+         << "threads " << manifest->threads() << "\n"
+         << "workspace " << manifest->workspace_per_example() << " * batch + "
+         << manifest->workspace_fixed() << " bytes\n";
   printTensors("inputs", manifest->inputs());
   printTensors("labels", manifest->labels());
   printTensors("outputs", manifest->outputs());
