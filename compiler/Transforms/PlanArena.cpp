@@ -278,6 +278,37 @@ static Value batchAt(func::FuncOp func, OpBuilder &b) {
   return Value();
 }
 
+/// The allocs in sequential loops under `root` (an entry-block op) whose
+/// buffer lives one iteration: every op between the alloc and `root` is an
+/// scf.for (`root` too, unless it is a parallel loop, whose own body the
+/// caller plans) and no alias is carried to a later iteration or out of a
+/// loop. Iterations run one after another, so they can share one slot.
+SmallVector<memref::AllocOp> loopTemporaries(Operation *root,
+                                             BufferViewFlowAnalysis &aliases) {
+  SmallVector<memref::AllocOp> allocs;
+  root->walk([&](memref::AllocOp alloc) {
+    SmallVector<scf::ForOp> loops;
+    for (Operation *parent = alloc->getParentOp(); parent != root;
+         parent = parent->getParentOp()) {
+      auto loop = dyn_cast<scf::ForOp>(parent);
+      if (!loop)
+        return;
+      loops.push_back(loop);
+    }
+    if (auto loop = dyn_cast<scf::ForOp>(root))
+      loops.push_back(loop);
+    else if (loops.empty())
+      return;
+    for (Value alias : aliases.resolve(alloc.getResult()))
+      for (scf::ForOp loop : loops)
+        if (llvm::is_contained(loop.getRegionIterArgs(), alias) ||
+            llvm::is_contained(loop->getResults(), alias))
+          return;
+    allocs.push_back(alloc);
+  });
+  return allocs;
+}
+
 Bytes PlanArenaPass::planFunction(func::FuncOp func) {
   if (!func.getBody().hasOneBlock())
     return {};
@@ -306,6 +337,10 @@ Bytes PlanArenaPass::planFunction(func::FuncOp func) {
     if (chunks)
       for (auto alloc : loop.getBody()->getOps<memref::AllocOp>())
         consider(alloc, loop, *chunks, loop.getInductionVar(0));
+    if (isa<scf::ForOp>(op) || chunks)
+      for (memref::AllocOp alloc : loopTemporaries(&op, aliases))
+        consider(alloc, &op, chunks.value_or(1),
+                 chunks ? loop.getInductionVar(0) : Value());
   }
   if (buffers.empty())
     return {};

@@ -63,14 +63,18 @@ func.func @m_train_step_impl(%state: memref<?xi8>, %x: memref<?x4xf32>)
 
 // -----
 
-// Left alone: an alloc in a loop (one per iteration), one whose dynamic size
-// is not the batch, and a function that is not an impl (no C wrapper can
-// pass it a workspace). The impl then needs none and gets no argument.
+// An alloc in a sequential loop lives one iteration, so every iteration
+// uses the same slot. Left alone: an alloc carried to the next iteration
+// (iter_args), one whose dynamic size is not the batch, and a function that
+// is not an impl (no C wrapper can pass it a workspace).
+// CHECK:       module attributes {kiln.workspace = array<i64: 0, 64>}
 // CHECK-LABEL: func.func @m_evaluate_impl
-// CHECK-SAME:      (%{{[^:]*}}: memref<?x4xf32>, %{{[^:]*}}: index)
-// CHECK-NOT:     kiln.workspace
+// CHECK-SAME:      (%{{[^:]*}}: memref<?x4xf32>, %{{[^:]*}}: index, %[[WS:[^:]*]]: memref<?xi8>)
 // CHECK:         scf.for
-// CHECK:           memref.alloc() : memref<8xf32>
+// CHECK-NOT:       memref.alloc
+// CHECK:           memref.view %[[WS]][%{{.*}}][] : memref<?xi8> to memref<8xf32>
+// CHECK:         scf.for {{.*}} iter_args
+// CHECK-NEXT:      memref.alloc() : memref<2xf32>
 // CHECK:         memref.alloc(%{{.*}}) : memref<?xf32>
 func.func @m_evaluate_impl(%x: memref<?x4xf32>, %k: index)
     attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}]} {
@@ -81,6 +85,13 @@ func.func @m_evaluate_impl(%x: memref<?x4xf32>, %k: index)
     %t = memref.alloc() : memref<8xf32>
     "use"(%t) : (memref<8xf32>) -> ()
   }
+  %first = memref.alloc() : memref<2xf32>
+  %last = scf.for %i = %c0 to %n step %c1 iter_args(%prev = %first) -> (memref<2xf32>) {
+    %next = memref.alloc() : memref<2xf32>
+    "use"(%prev, %next) : (memref<2xf32>, memref<2xf32>) -> ()
+    scf.yield %next : memref<2xf32>
+  }
+  "use"(%last) : (memref<2xf32>) -> ()
   %k_sized = memref.alloc(%k) : memref<?xf32>
   "use"(%k_sized) : (memref<?xf32>) -> ()
   return
