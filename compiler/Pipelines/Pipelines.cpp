@@ -52,9 +52,11 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
   };
   bool threads = options.threads > 1;
   // Convolutions as direct kernels with the matmul's register tile, and
-  // products with a large transposed operand computed transposed.
+  // products with a large transposed operand computed transposed. They run
+  // on each thread's chunk; the input gradient's padded copy
+  // (kiln-pad-guarded-gathers) is made before the split, as a chunk of the
+  // guarded gather would not match it.
   std::string kernels =
-      optional("kiln-pad-guarded-gathers") +
       optional("kiln-vectorize-convolutions",
                llvm::formatv("kiln-vectorize-convolutions{{tile-m={0} "
                              "tile-n={1}}",
@@ -68,7 +70,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           // Named ops (fill, convolution, pooling) as generics, so the
           // loop-order pass makes their inner loops unit-stride too.
           "linalg-generalize-named-ops," +
-          kernels +
+          optional("kiln-pad-guarded-gathers") +
           optional("linalg-fuse-elementwise-ops") +
           // Split before register tiling, so each chunk is tiled whole, and
           // after the state updates write the state (eliminate-empty-tensors)
@@ -78,6 +80,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
                               llvm::formatv("kiln-parallelize-loops{{threads={0}}",
                                             options.threads))
                    : "") +
+          kernels +
           optional("kiln-vectorize-contractions",
                    llvm::formatv("kiln-vectorize-contractions{{tile-m={0} "
                                  "tile-n={1}}",
