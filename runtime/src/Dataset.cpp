@@ -60,15 +60,23 @@ kiln_dataset *kiln::allocateUnlabelledDataset(const char *featuresSource,
   return dataset;
 }
 
+/// Whether kiln_dataset_create*'s caller passed the arrays its n examples
+/// need; an error names `source` otherwise.
+static bool hasCreateData(const char *source, int64_t n, const void *features,
+                          const void *labels, char *err, size_t err_len) {
+  if (n > 0 && (!features || !labels)) {
+    setError(err, err_len, "%s: features and labels must not be NULL", source);
+    return false;
+  }
+  return true;
+}
+
 kiln_dataset *kiln_dataset_create(const char *source, int64_t n, int64_t example_size,
                                   const float *features, const int32_t *labels,
                                   char *err, size_t err_len) {
-  if (!source)
-    source = "dataset";
-  if (n > 0 && (!features || !labels)) {
-    setError(err, err_len, "%s: features and labels must not be NULL", source);
+  source = source ? source : "dataset";
+  if (!hasCreateData(source, n, features, labels, err, err_len))
     return nullptr;
-  }
   kiln_dataset *dataset =
       allocateDataset(source, source, n, example_size, err, err_len);
   if (!dataset)
@@ -82,12 +90,9 @@ kiln_dataset *kiln_dataset_create_f32(const char *source, int64_t n,
                                       int64_t example_size, const float *features,
                                       int64_t label_size, const float *labels,
                                       char *err, size_t err_len) {
-  if (!source)
-    source = "dataset";
-  if (n > 0 && (!features || !labels)) {
-    setError(err, err_len, "%s: features and labels must not be NULL", source);
+  source = source ? source : "dataset";
+  if (!hasCreateData(source, n, features, labels, err, err_len))
     return nullptr;
-  }
   kiln_dataset *dataset = allocateDataset(source, source, n, example_size, err,
                                           err_len, KILN_DTYPE_F32, label_size);
   if (!dataset)

@@ -171,6 +171,28 @@ TEST(DatasetTest, LongErrorsAreTruncatedNotOverflowed) {
   EXPECT_STREQ(err, "a-long-");
 }
 
+// Both create functions refuse missing arrays, naming the source (or
+// "dataset" when it is NULL); with no examples no arrays are needed.
+TEST(DatasetTest, CreateRefusesMissingArrays) {
+  char err[128];
+  const float features[2] = {1, 2}, values[1] = {3};
+  const int32_t labels[1] = {0};
+  EXPECT_EQ(kiln_dataset_create("mine", 1, 2, nullptr, labels, err, sizeof(err)),
+            nullptr);
+  EXPECT_STREQ(err, "mine: features and labels must not be NULL");
+  EXPECT_EQ(kiln_dataset_create_f32(nullptr, 1, 2, features, 1, nullptr, err,
+                                    sizeof(err)),
+            nullptr);
+  EXPECT_STREQ(err, "dataset: features and labels must not be NULL");
+  DatasetPtr empty(kiln_dataset_create_f32("none", 0, 2, nullptr, 1, nullptr,
+                                           err, sizeof(err)));
+  EXPECT_NE(empty.get(), nullptr);
+  DatasetPtr one(kiln_dataset_create_f32("one", 1, 2, features, 1, values, err,
+                                         sizeof(err)));
+  ASSERT_NE(one.get(), nullptr);
+  EXPECT_EQ(kiln_dataset_size(one.get()), 1);
+}
+
 // Features of a second input join each row; labels stay the first's, and a
 // subset of f32 labels keeps its rows.
 TEST(DatasetTest, AppendFeaturesWidensEachRow) {
