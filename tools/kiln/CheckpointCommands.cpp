@@ -149,7 +149,7 @@ int runEval(const EvalRequest &request) {
                 ": the model has no 'data { test = ... }' block to evaluate on");
   const kiln_model &model = built->model();
   StatePtr state =
-      restoreState(*built, request.checkpointPath, request.build.cuda);
+      restoreState(*built, request.checkpointPath, request.build.cuda());
   if (!state)
     return 1;
   DataRequest dataRequest;
@@ -204,7 +204,7 @@ int runPredict(const PredictRequest &request) {
   const TrainingRecipe &recipe = built->info->recipe;
   const kiln_model &model = built->model();
   StatePtr state =
-      restoreState(*built, request.checkpointPath, request.build.cuda);
+      restoreState(*built, request.checkpointPath, request.build.cuda());
   if (!state)
     return 1;
   Expected<DatasetPtr> input =

@@ -36,19 +36,16 @@ std::unique_ptr<BuiltModel> buildModel(const BuildRequest &request) {
   auto built = std::make_unique<BuiltModel>(std::move(*workDir));
   std::string objectPath = built->workDir.file("model.o");
   std::string libraryPath = built->workDir.file("model.so");
-  TargetOptions target = request.target;
-  if (request.cuda)
-    target.backend = Backend::CUDA;
   built->info = compileToFiles(
-      request.modelPath, target, objectPath,
+      request.modelPath, request.target, objectPath,
       request.keepWorkDir || !request.workDir.empty()
           ? built->workDir.file("model.h")
           : std::string(),
       "kiln");
   if (!built->info)
     return nullptr; // the driver has printed the diagnostic
-  if (Error error = linkSharedModel(objectPath, libraryPath, request.cuda,
-                                    /*openmp=*/target.threads > 1)) {
+  if (Error error = linkSharedModel(objectPath, libraryPath, request.cuda(),
+                                    /*openmp=*/request.target.threads > 1)) {
     fail(std::move(error));
     return nullptr;
   }

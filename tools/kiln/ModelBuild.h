@@ -21,8 +21,10 @@ struct BuildRequest {
   std::string modelPath;
   std::string workDir; // empty: a private temporary directory
   bool keepWorkDir = false;
-  bool cuda = false; // compile with --target=cuda, link against libkilnrt
-  TargetOptions target; // this machine; --threads, --disable-pass
+  TargetOptions target; // this machine or CUDA; --threads, --disable-pass
+
+  /// The CUDA target: linked against libkilnrt, state on the device.
+  bool cuda() const { return target.backend == Backend::CUDA; }
 };
 
 struct BuiltModel {

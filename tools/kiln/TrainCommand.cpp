@@ -93,7 +93,7 @@ int runTrain(const TrainRequest &request) {
   // loop copies batches in and the loss out, checkpoints go through
   // state_to_host/_from_host.
   DeviceState device;
-  if (request.build.cuda) {
+  if (request.build.cuda()) {
     char why[512] = "";
     if (!kiln_cuda_available(why, sizeof(why))) {
       errs() << why << '\n';

@@ -212,7 +212,7 @@ static cl::list<std::string> disabledPasses(
 /// The compile options of --threads (default: all cores on the CPU, one
 /// host thread for --device cuda) and --disable-pass; a usage error names
 /// what is wrong.
-static bool targetOptions(kiln::TargetOptions &target, bool cuda = false) {
+static bool targetOptions(kiln::TargetOptions &target, bool cuda) {
   if (cuda)
     target.backend = kiln::Backend::CUDA;
   target.threads = threads.getNumOccurrences() ? threads
@@ -291,8 +291,8 @@ int main(int argc, char **argv) {
   if (evalCommand) {
     kiln::cli::EvalRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
-    if (!parseDevice(request.build.cuda) ||
-        !targetOptions(request.build.target, request.build.cuda))
+    bool cuda = false;
+    if (!parseDevice(cuda) || !targetOptions(request.build.target, cuda))
       return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue, testValue;
@@ -305,8 +305,8 @@ int main(int argc, char **argv) {
   if (predictCommand) {
     kiln::cli::PredictRequest request;
     request.build = {modelPath, workDir, keepWorkDir};
-    if (!parseDevice(request.build.cuda) ||
-        !targetOptions(request.build.target, request.build.cuda))
+    bool cuda = false;
+    if (!parseDevice(cuda) || !targetOptions(request.build.target, cuda))
       return usageError();
     request.checkpointPath = checkpointFlag;
     std::optional<long long> batchValue;
@@ -338,8 +338,8 @@ int main(int argc, char **argv) {
 
   kiln::cli::TrainRequest request;
   request.build.modelPath = modelPath;
-  if (!parseDevice(request.build.cuda) ||
-      !targetOptions(request.build.target, request.build.cuda))
+  bool cuda = false;
+  if (!parseDevice(cuda) || !targetOptions(request.build.target, cuda))
     return usageError();
   std::optional<long long> epochsValue, batchValue, trainValue, testValue;
   if (!positive(epochs, epochsValue) || !positive(batchSize, batchValue) ||
