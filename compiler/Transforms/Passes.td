@@ -135,12 +135,14 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     weight reads the weight once), and each column tile's strip of a
     static B is first copied into a contiguous K x `tile-n` tensor, so the
     row tiles read it sequentially instead of one row of B per page. The
-    M and N loops are peeled
-    so that every full tile has a static shape and becomes one
-    `vector.contract` (an outer product per K step, accumulated in
-    registers once `loop-invariant-subset-hoisting` has moved the C tile's
-    read and write out of the K loop); the remainders at the edges of a
-    dynamic batch stay `linalg.generic`. A product with a transposed
+    M and N loops are peeled so that every tile has a static shape and
+    becomes one `vector.contract` (an outer product per K step, accumulated
+    in registers once `loop-invariant-subset-hoisting` has moved the C
+    tile's read and write out of the K loop); edge tiles of a static size
+    are smaller static tiles. A dynamic M (the batch) is split into whole
+    tiles of `batch-tile-m` rows (batches are mostly multiples of 4) and the
+    leftover rows, tiled one row at a time, so no scalar remainder is left;
+    only the edge of a dynamic N stays `linalg.generic`. A product with a transposed
     operand (the backward pass of a dense layer) first gets an explicit
     `linalg.transpose` of that operand: O(n^2) copying for an O(n^3) product
     that then uses the same kernel.
@@ -149,6 +151,8 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     Option<"tileM", "tile-m", "int64_t", "8", "rows of C per register tile">,
     Option<"tileN", "tile-n", "int64_t", "32",
            "columns of C per register tile (a multiple of the vector width)">,
+    Option<"batchTileM", "batch-tile-m", "int64_t", "4",
+           "rows of C per register tile when M is dynamic (the batch), at most tile-m">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

@@ -1,6 +1,7 @@
 //===- VectorizeContractions.cpp - Register-tiled vector matmuls ---------===//
 #include "Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -124,8 +125,8 @@ public:
       bool staticOperands = llvm::all_of(op->getOperandTypes(), [](Type t) {
         return cast<ShapedType>(t).hasStaticShape();
       });
-      if (staticOperands && isPlainMatmul(op) && ranges[(*dims)[0]] == tileM &&
-          ranges[(*dims)[1]] == tileN && ranges[(*dims)[2]] == 1)
+      if (staticOperands && isPlainMatmul(op) && ranges[(*dims)[0]] <= tileM &&
+          ranges[(*dims)[1]] <= tileN && ranges[(*dims)[2]] == 1)
         tiles.push_back(op);
     });
     for (linalg::GenericOp generic : tiles) {
@@ -229,18 +230,24 @@ private:
     }
   }
 
-  LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
+  /// Tiles `op` into loops over tiles of `rows` x `columns` x `depth` (M,
+  /// N, K), in that order; a size of 0 leaves that dimension whole. The M and
+  /// N loops are peeled, so full tiles get static shapes; with
+  /// `wholeRowTiles` (M is known to be a multiple of `rows`) the M loop's
+  /// remainder never runs and is dropped. Returns the outer loop and, when it
+  /// has one, its peeled remainder.
+  FailureOr<SmallVector<scf::ForOp>>
+  tileAndPeelLoops(RewriterBase &rewriter, linalg::GenericOp op, int64_t rows,
+                   int64_t columns, int64_t depth,
+                   bool wholeRowTiles = false) {
     auto [m, n, k] = *matmulDims(op);
     SmallVector<OpFoldResult> sizes(3);
-    sizes[m] = rewriter.getIndexAttr(tileM);
-    sizes[n] = rewriter.getIndexAttr(tileN);
-    sizes[k] = rewriter.getIndexAttr(1);
-    bool columnsFirst = columnsOutside(op);
-    Value b = op.getDpsInputs()[1];
+    sizes[m] = rewriter.getIndexAttr(rows);
+    sizes[n] = rewriter.getIndexAttr(columns);
+    sizes[k] = rewriter.getIndexAttr(depth);
     scf::SCFTilingOptions options;
     options.setTileSizes(sizes)
-        .setInterchange(columnsFirst ? SmallVector<int64_t>{n, m, k}
-                                     : SmallVector<int64_t>{m, n, k})
+        .setInterchange(SmallVector<int64_t>{m, n, k})
         .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
     rewriter.setInsertionPoint(op);
     auto tiled = scf::tileUsingSCF(
@@ -248,16 +255,77 @@ private:
     if (failed(tiled))
       return op.emitError("cannot tile the contraction");
     rewriter.replaceOp(op, tiled->replacements);
-    if (auto columns = dyn_cast<scf::ForOp>(tiled->loops[0].getOperation());
-        columns && columnsFirst)
-      packColumnStrips(rewriter, columns, b);
-    // Peel the M and N loops: full tiles first, the edge after.
-    for (LoopLikeOpInterface loop : ArrayRef(tiled->loops).take_front(2)) {
-      auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+    SmallVector<scf::ForOp> outer;
+    for (LoopLikeOpInterface loop :
+         ArrayRef(tiled->loops).drop_back(depth ? 1 : 0)) {
+      auto forOp = cast<scf::ForOp>(loop.getOperation());
       scf::ForOp remainder;
-      if (forOp)
-        (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+      (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
+      bool first = outer.empty();
+      if (first && rows && wholeRowTiles && remainder) {
+        rewriter.replaceOp(remainder, remainder.getInitArgs());
+        remainder = nullptr;
+      }
+      if (first) {
+        outer.push_back(forOp);
+        if (remainder)
+          outer.push_back(remainder);
+      }
     }
+    return outer;
+  }
+
+  /// The contractions inside `loops`.
+  static SmallVector<linalg::GenericOp> contractionsIn(ArrayRef<scf::ForOp> loops) {
+    SmallVector<linalg::GenericOp> found;
+    for (scf::ForOp loop : loops)
+      loop.walk([&](linalg::GenericOp op) {
+        if (matmulDims(op))
+          found.push_back(op);
+      });
+    return found;
+  }
+
+  /// Tiles the rows of `op` (and its columns by `columns`, 0: untiled) into
+  /// register tiles. A static M ends in a static partial tile. A dynamic M
+  /// (the batch) is cut into blocks of `batch-tile-m` rows, each one tile,
+  /// and the leftover block is tiled one row at a time: every tile then has
+  /// a static shape and is vectorized, where a peeled remainder of dynamic
+  /// height would stay scalar.
+  LogicalResult tileRows(RewriterBase &rewriter, linalg::GenericOp op,
+                         int64_t columns) {
+    auto [m, n, k] = *matmulDims(op);
+    if (!ShapedType::isDynamic(op.getStaticLoopRanges()[m]))
+      return success(
+          succeeded(tileAndPeelLoops(rewriter, op, tileM, columns, 1)));
+    auto blocks = tileAndPeelLoops(rewriter, op, batchTileM, 0, 0);
+    if (failed(blocks))
+      return failure();
+    for (auto [index, loop] : llvm::enumerate(*blocks)) {
+      bool leftover = index == 1;
+      for (linalg::GenericOp block : contractionsIn(loop))
+        if (failed(tileAndPeelLoops(rewriter, block,
+                                    leftover ? 1 : batchTileM, columns, 1,
+                                    /*wholeRowTiles=*/!leftover)))
+          return failure();
+    }
+    return success();
+  }
+
+  LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
+    if (!columnsOutside(op))
+      return tileRows(rewriter, op, tileN);
+    // Column strips outside: the strip of B is packed once per column tile
+    // and every row tile of that strip reads it.
+    Value b = op.getDpsInputs()[1];
+    auto columnLoops = tileAndPeelLoops(rewriter, op, 0, tileN, 0);
+    if (failed(columnLoops))
+      return failure();
+    SmallVector<linalg::GenericOp> strips = contractionsIn(*columnLoops);
+    packColumnStrips(rewriter, columnLoops->front(), b);
+    for (linalg::GenericOp strip : strips)
+      if (failed(tileRows(rewriter, strip, /*columns=*/0)))
+        return failure();
     return success();
   }
 };

@@ -1,28 +1,31 @@
 // RUN: kiln-opt %s -split-input-file "--kiln-vectorize-contractions=tile-m=6 tile-n=16" | FileCheck %s
 
-// C[?, 256] += A[?, 784] * B[784, 256]: loops over 16-column and 6-row
+// C[?, 256] += A[?, 784] * B[784, 256]: loops over 16-column and row
 // tiles and K. B (784 x 256, 800 KB) would not stay in cache if the column
 // loop re-read it for every row tile, and A (64 x 784 at a batch of 64) is
 // smaller, so the column loop is outside. Each column tile's strip of B
 // (784 rows of 16) is first copied into a contiguous 784x16 tensor, one
-// vector per row, which the tiles read. The row loop is peeled at a
-// multiple of 6 so full tiles are static and become one vector.contract
-// (an outer product per K step); the remainder rows stay a linalg.generic.
+// vector per row, which the tiles read. The dynamic rows (the batch) are
+// split at a multiple of batch-tile-m (4): whole 4-row tiles, then the
+// leftover rows one at a time. Every tile has a static shape and becomes
+// one vector.contract (an outer product per K step); no scalar remainder.
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.for %[[J:[a-z0-9_]+]] = %c0 to %c256 step %c16
 // CHECK:   %[[STRIP:.*]] = scf.for %[[R:[a-z0-9_]+]] = %c0 to %c784 step %c1 iter_args(%[[ACC:[a-z0-9_]+]] = %{{.*}}) -> (tensor<784x16xf32>)
 // CHECK:     %[[ROW:.*]] = vector.transfer_read %arg1[%[[R]], %[[J]]]{{.*}} : tensor<784x256xf32>, vector<16xf32>
 // CHECK:     vector.transfer_write %[[ROW]], %[[ACC]][%[[R]], %c0]{{.*}} : vector<16xf32>, tensor<784x16xf32>
-// CHECK:   %[[FULL:.*]] = affine.apply #{{.*}}()[%{{.*}}]
-// CHECK:   scf.for %[[I:.*]] = %c0 to %[[FULL]] step %c6
+// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c4
 // CHECK:     scf.for %[[K:[a-z0-9_]+]] = %c0 to %c784 step %c1
 // CHECK:       tensor.extract_slice %[[STRIP]][%[[K]], 0] [1, 16] [1, 1] : tensor<784x16xf32> to tensor<1x16xf32>
-// CHECK:       vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
+// CHECK:       vector.transfer_read {{.*}} : tensor<4x1xf32>, vector<4x1xf32>
 // CHECK:       vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
-// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
-// CHECK:   scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c6
-// CHECK:     linalg.generic
-// CHECK-NOT: vector.contract
+// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK:       tensor.extract_slice %[[STRIP]]
+// CHECK:       vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
+// CHECK-NOT: linalg.generic
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
 #mn = affine_map<(m, n, k) -> (m, n)>
@@ -40,12 +43,18 @@ func.func @matmul(%a: tensor<?x784xf32>, %b: tensor<784x256xf32>, %c: tensor<?x2
 // -----
 
 // C[?, 32] += A[?, 784] * B[784, 32]: B (100 KB) stays in cache, so the row
-// loop is outside and B is re-read from cache for every row tile.
+// loop is outside and B is re-read from cache for every row tile; the
+// leftover rows of the batch are single-row tiles.
 // CHECK-LABEL: func.func @small_b
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c6
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c4
 // CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
 // CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
-// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK:       vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
+// CHECK-NOT: linalg.generic
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
 #mn = affine_map<(m, n, k) -> (m, n)>
@@ -82,6 +91,31 @@ func.func @transposed_a(%x: tensor<?x12xf32>, %dy: tensor<?x32xf32>, %c: tensor<
     linalg.yield %s : f32
   } -> tensor<12x32xf32>
   return %0 : tensor<12x32xf32>
+}
+
+// -----
+
+// Static edges: M = 784 is 130 tiles of 6 and 4 rows, N = 10 is narrower than
+// a tile. The edge tiles are static too (4x10 and 6x10) and vectorized.
+// CHECK-LABEL: func.func @static_edges
+// CHECK: scf.for %{{.*}} = %c0 to %c780 step %c6
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c1
+// CHECK:     vector.contract {{.*}} : vector<6x1xf32>, vector<1x10xf32> into vector<6x10xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1
+// CHECK:   vector.contract {{.*}} : vector<4x1xf32>, vector<1x10xf32> into vector<4x10xf32>
+// CHECK-NOT: linalg.generic
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+func.func @static_edges(%a: tensor<784x64xf32>, %b: tensor<64x10xf32>, %c: tensor<784x10xf32>) -> tensor<784x10xf32> {
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<784x64xf32>, tensor<64x10xf32>) outs(%c : tensor<784x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<784x10xf32>
+  return %0 : tensor<784x10xf32>
 }
 
 // -----
