@@ -2,9 +2,9 @@
 //
 // kiln-gpu-parallel-reductions (declared in Transforms/Passes.td). Without
 // it a reduction becomes one thread per output element looping over the
-// whole reduced extent: a full reduction to a scalar (the L2 penalty, a global norm, the
-// mean loss over the batch) runs in a single GPU thread, and a bias
-// gradient loops over the batch in a handful of threads.
+// whole reduced extent: a full reduction to a scalar (the L2 penalty, a
+// global norm, the mean loss over the batch) runs in a single GPU thread,
+// and a bias gradient loops over the batch in a handful of threads.
 //
 // A linalg.generic on device buffers whose body folds a value into its one
 // output with a commutative op that has a neutral element (out = out + v,
