@@ -153,8 +153,7 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
   std::unique_ptr<BatchPrefetcher> prefetcher;
   if (stateOnDevice(*model)) {
     prefetcher = createDevicePrefetcher(*model, *dataset, batchRows);
-    int64_t staged = 0;
-    prefetcher->start([&](float *x, void *y) -> int64_t {
+    prefetcher->start([&, staged = int64_t(0)](float *x, void *y) mutable -> int64_t {
       int64_t rows = std::min(batchRows, dataset->size - staged);
       stageBatch(*model, *dataset,
                  dataset->features.get() + staged * dataset->exampleSize,
