@@ -120,9 +120,10 @@ def GpuIm2Col : Pass<"kiln-gpu-im2col", "::mlir::ModuleOp"> {
     producer in their body have that form.
 
     Before: `linalg.conv_2d_nhwc_hwcf ins(%x, %w) outs(%y)`
-    After:  a `linalg.generic` gathering %x into a [N*OH*OW, KH*KW*C]
-            matrix, `tensor.collapse_shape` of %w to [KH*KW*C, F],
-            `linalg.matmul` and a `tensor.expand_shape` back to NHWC.
+    After:  an all-parallel `linalg.generic` gathering %x into
+            [N, OH, OW, KH, KW, C], collapsed to [N*OH*OW, KH*KW*C];
+            %w collapsed to [KH*KW*C, F]; `linalg.matmul`; its result
+            expanded back to [N, OH, OW, F].
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
@@ -172,7 +173,9 @@ def GpuTileMatmul : Pass<"kiln-gpu-tile-matmul", "::mlir::ModuleOp"> {
     and turns each f32 contraction C[i,j] += A[i,k] * B[k,j] (operands in
     any of their memory orders) into one `gpu.launch` of 16x16 threads that
     stage A and B tiles in workgroup memory and accumulate a register tile
-    per thread with FMA (`math.fma`).
+    per thread with FMA (`math.fma`). When the output's tiles are too few
+    to fill the GPU, K is split over blockIdx.z and each block adds its
+    partial sums into C atomically.
 
     Before: `linalg.matmul ins(%a, %b) outs(%c)` (as a generic)
     After:  `gpu.launch` with two workgroup memrefs, an `scf.for` over K
