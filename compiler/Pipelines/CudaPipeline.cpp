@@ -18,7 +18,6 @@
 //===----------------------------------------------------------------------===//
 #include "Pipelines/Pipelines.h"
 
-#include "Target/CudaPasses.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/InitAllPasses.h"
@@ -36,7 +35,6 @@ static void registerCudaPassesOnce() {
   std::call_once(once, [] {
     mlir::registerAllPasses();
     registerKilnPasses();
-    registerCudaPasses();
   });
 }
 
@@ -59,8 +57,8 @@ static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
                   "buffer-deallocation-pipeline,canonicalize,"
                   "convert-bufferization-to-memref,kiln-gpu-place-buffers")))
     return failure();
-  pm.addPass(createGpuTileMatmulPass());
-  pm.addPass(createGpuParallelReductionsPass());
+  pm.addPass(createGpuTileMatmul());
+  pm.addPass(createGpuParallelReductions());
   return parseInto(pm, "convert-linalg-to-parallel-loops,"
                        "kiln-gpu-map-host-code,"
                        "func.func(gpu-map-parallel-loops{mapping-policy=innermost-first}),"

@@ -1,6 +1,6 @@
 //===- CudaIm2Col.cpp - Convolution-like contractions as matmuls ----------===//
 //
-// kiln-gpu-im2col (see CudaPasses.h). A linalg op that computes
+// kiln-gpu-im2col (declared in Transforms/Passes.td). A linalg op that computes
 // out[P] += a * b, where `a` depends on a leading group P_A of the output
 // dimensions and `b` on the rest (P_B), plus any reduction
 // dimensions R, is a matrix product once each factor is laid out as a
@@ -21,7 +21,7 @@
 // thus read several inputs, as when a fused producer computes it.
 //
 //===----------------------------------------------------------------------===//
-#include "Target/CudaPasses.h"
+#include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -32,6 +32,11 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/ADT/SetVector.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_GPUIM2COL
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
 
 using namespace mlir;
 
@@ -375,17 +380,7 @@ private:
   SmallVector<OpFoldResult> loopSizes;
 };
 
-struct GpuIm2ColPass : PassWrapper<GpuIm2ColPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuIm2ColPass)
-  StringRef getArgument() const override { return "kiln-gpu-im2col"; }
-  StringRef getDescription() const override {
-    return "Convolution-like contractions to gathered operands and "
-           "linalg.matmul";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect, tensor::TensorDialect,
-                    arith::ArithDialect>();
-  }
+struct GpuIm2ColPass : impl::GpuIm2ColBase<GpuIm2ColPass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::Conv2DNhwcHwcfOp> convs;
@@ -404,11 +399,4 @@ struct GpuIm2ColPass : PassWrapper<GpuIm2ColPass, OperationPass<ModuleOp>> {
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuIm2ColPass() {
-  return std::make_unique<GpuIm2ColPass>();
-}
-
-void registerGpuIm2ColPass() { PassRegistration<GpuIm2ColPass>(); }
-
 } // namespace kiln

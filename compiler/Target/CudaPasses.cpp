@@ -1,6 +1,8 @@
 //===- CudaPasses.cpp - Device placement and kernel mapping for CUDA ------===//
 //
-// See CudaPasses.h. The CUDA pipeline (Pipelines/CudaPipeline.cpp) runs
+// The passes of the CUDA pipeline declared in Transforms/Passes.td, except
+// kiln-gpu-im2col (CudaIm2Col.cpp) and kiln-gpu-parallel-reductions
+// (CudaReductions.cpp). The pipeline (Pipelines/CudaPipeline.cpp) runs
 // these between upstream passes:
 //
 //   tensors --splat-to-fill--> bufferize --place-buffers--> device memrefs
@@ -11,7 +13,7 @@
 //   --gpu-map-parallel-loops, convert-parallel-loops-to-gpu--> gpu.launch
 //
 //===----------------------------------------------------------------------===//
-#include "Target/CudaPasses.h"
+#include "Transforms/Passes.h"
 
 #include "Kiln/IR/KilnModel.h"
 #include "Target/CInterface.h"
@@ -37,6 +39,16 @@
 #include "llvm/ADT/SetVector.h"
 
 #include <numeric>
+
+namespace kiln {
+#define GEN_PASS_DEF_GPUSPLATTOFILL
+#define GEN_PASS_DEF_GPUPLACEBUFFERS
+#define GEN_PASS_DEF_GPUTILEMATMUL
+#define GEN_PASS_DEF_GPUMAPHOSTCODE
+#define GEN_PASS_DEF_GPUMERGEKERNELMODULES
+#define GEN_PASS_DEF_CUDASTATEHELPERS
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
 
 using namespace mlir;
 
@@ -72,16 +84,7 @@ bool isIdentityLayout(Type type) {
 // kiln-gpu-splat-to-fill
 //===----------------------------------------------------------------------===//
 
-struct GpuSplatToFillPass
-    : PassWrapper<GpuSplatToFillPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuSplatToFillPass)
-  StringRef getArgument() const override { return "kiln-gpu-splat-to-fill"; }
-  StringRef getDescription() const override {
-    return "Splat tensor constants to linalg.fill (device-resident)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect, tensor::TensorDialect>();
-  }
+struct GpuSplatToFillPass : impl::GpuSplatToFillBase<GpuSplatToFillPass> {
   void runOnOperation() override {
     SmallVector<arith::ConstantOp> splats;
     getOperation().walk([&](arith::ConstantOp op) {
@@ -110,16 +113,9 @@ struct GpuSplatToFillPass
 // kiln-gpu-place-buffers
 //===----------------------------------------------------------------------===//
 
-struct GpuPlaceBuffersPass
-    : PassWrapper<GpuPlaceBuffersPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuPlaceBuffersPass)
-  StringRef getArgument() const override { return "kiln-gpu-place-buffers"; }
-  StringRef getDescription() const override {
-    return "Put every buffer of the impl functions in device memory";
-  }
+struct GpuPlaceBuffersPass : impl::GpuPlaceBuffersBase<GpuPlaceBuffersPass> {
   void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, linalg::LinalgDialect,
-                    memref::MemRefDialect>();
+    GpuPlaceBuffersBase::getDependentDialects(registry);
     // The NVVM target and LLVM IR translations that serialization and
     // object emission need later in the pipeline (also under kiln-opt).
     registerCudaTargetExtensions(registry);
@@ -332,22 +328,8 @@ std::optional<MatmulForm> matchMatmul(linalg::GenericOp op) {
   return form;
 }
 
-struct GpuTileMatmulPass
-    : PassWrapper<GpuTileMatmulPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuTileMatmulPass)
-  GpuTileMatmulPass() = default;
-  GpuTileMatmulPass(const GpuTileMatmulPass &other) : PassWrapper(other) {}
-  StringRef getArgument() const override { return "kiln-gpu-tile-matmul"; }
-  StringRef getDescription() const override {
-    return "Matmul-like linalg.generic to shared-memory tiled GPU kernels";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, scf::SCFDialect, math::MathDialect,
-                    arith::ArithDialect, memref::MemRefDialect>();
-  }
-  Option<bool> enableMatmul{*this, "matmul",
-                            llvm::cl::desc("Emit tiled matmul kernels"),
-                            llvm::cl::init(true)};
+struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
+  using GpuTileMatmulBase::GpuTileMatmulBase;
 
   /// Reduction loops innermost, so each parallel iteration owns its loop.
   void interchangeReductions(linalg::GenericOp op, RewriterBase &rewriter) {
@@ -568,16 +550,7 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
 // kiln-gpu-map-host-code
 //===----------------------------------------------------------------------===//
 
-struct GpuMapHostCodePass
-    : PassWrapper<GpuMapHostCodePass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMapHostCodePass)
-  StringRef getArgument() const override { return "kiln-gpu-map-host-code"; }
-  StringRef getDescription() const override {
-    return "Move host memory accesses into kernels; tile parallel loops";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<gpu::GPUDialect, scf::SCFDialect, affine::AffineDialect>();
-  }
+struct GpuMapHostCodePass : impl::GpuMapHostCodeBase<GpuMapHostCodePass> {
 
   /// Ops that may stay on the host: ops without memory effects (index
   /// math, including divisions by launch sizes, memref metadata) and GPU
@@ -711,14 +684,7 @@ struct GpuMapHostCodePass
 /// model gives one PTX file (one ptxas run, one module load at run time).
 /// Identical kernels are kept once.
 struct GpuMergeKernelModulesPass
-    : PassWrapper<GpuMergeKernelModulesPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuMergeKernelModulesPass)
-  StringRef getArgument() const override {
-    return "kiln-gpu-merge-kernel-modules";
-  }
-  StringRef getDescription() const override {
-    return "Move every outlined kernel into one gpu.module";
-  }
+    : impl::GpuMergeKernelModulesBase<GpuMergeKernelModulesPass> {
   /// The kernel's text under a fixed name: equal keys, equal kernels.
   static std::string bodyKey(gpu::GPUFuncOp fn) {
     std::string name = SymbolTable::getSymbolName(fn).str();
@@ -789,16 +755,7 @@ struct GpuMergeKernelModulesPass
 // kiln-cuda-state-helpers
 //===----------------------------------------------------------------------===//
 
-struct CudaStateHelpersPass
-    : PassWrapper<CudaStateHelpersPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CudaStateHelpersPass)
-  StringRef getArgument() const override { return "kiln-cuda-state-helpers"; }
-  StringRef getDescription() const override {
-    return "Add <model>_state_to_host/_from_host (device state copies)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LLVM::LLVMDialect>();
-  }
+struct CudaStateHelpersPass : impl::CudaStateHelpersBase<CudaStateHelpersPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto size = module->getAttrOfType<IntegerAttr>(model::kStateSizeAttr);
@@ -839,35 +796,4 @@ struct CudaStateHelpersPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuSplatToFillPass() {
-  return std::make_unique<GpuSplatToFillPass>();
-}
-std::unique_ptr<Pass> createGpuPlaceBuffersPass() {
-  return std::make_unique<GpuPlaceBuffersPass>();
-}
-std::unique_ptr<Pass> createGpuTileMatmulPass() {
-  return std::make_unique<GpuTileMatmulPass>();
-}
-std::unique_ptr<Pass> createGpuMapHostCodePass() {
-  return std::make_unique<GpuMapHostCodePass>();
-}
-std::unique_ptr<Pass> createGpuMergeKernelModulesPass() {
-  return std::make_unique<GpuMergeKernelModulesPass>();
-}
-std::unique_ptr<Pass> createCudaStateHelpersPass() {
-  return std::make_unique<CudaStateHelpersPass>();
-}
-
-void registerCudaPasses() {
-  registerGpuIm2ColPass();
-  registerGpuParallelReductionsPass();
-  PassRegistration<GpuSplatToFillPass>();
-  PassRegistration<GpuPlaceBuffersPass>();
-  PassRegistration<GpuTileMatmulPass>();
-  PassRegistration<GpuMapHostCodePass>();
-  PassRegistration<GpuMergeKernelModulesPass>();
-  PassRegistration<CudaStateHelpersPass>();
-}
-
 } // namespace kiln

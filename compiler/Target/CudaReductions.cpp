@@ -1,10 +1,10 @@
 //===- CudaReductions.cpp - Long reductions as block tree reductions ------===//
 //
-// kiln-gpu-parallel-reductions (see CudaPasses.h). Without it a reduction
-// becomes one thread per output element looping over the whole reduced
-// extent: a full reduction to a scalar (the L2 penalty, a global norm, the
-// mean loss over the batch) runs in a single GPU thread, and a bias
-// gradient loops over the batch in a handful of threads.
+// kiln-gpu-parallel-reductions (declared in Transforms/Passes.td). Without
+// it a reduction becomes one thread per output element looping over the
+// whole reduced extent: a full reduction to a scalar (the L2 penalty, a
+// global norm, the mean loss over the batch) runs in a single GPU thread,
+// and a bias gradient loops over the batch in a handful of threads.
 //
 // A linalg.generic on device buffers whose body folds a value into its one
 // output with a commutative op that has a neutral element (out = out + v,
@@ -20,7 +20,7 @@
 // output itself and there is no stage 2.
 //
 //===----------------------------------------------------------------------===//
-#include "Target/CudaPasses.h"
+#include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +32,11 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/Support/MathExtras.h"
+
+namespace kiln {
+#define GEN_PASS_DEF_GPUPARALLELREDUCTIONS
+#include "Transforms/Passes.h.inc"
+} // namespace kiln
 
 using namespace mlir;
 
@@ -145,8 +150,9 @@ private:
     return result;
   }
   Value bodyValue(OpBuilder &b, ArrayRef<Value> ivs);
-  Value treeReduce(OpBuilder &b, Value shared, Value tid, Value acc,
-                   int64_t threads);
+  void treeReduce(OpBuilder &b, Value shared, Value tid, Value acc,
+                  int64_t threads,
+                  function_ref<void(OpBuilder &, Value)> writeTotal);
   void foldIntoOutput(OpBuilder &b, Value outputIndex, Value total);
   gpu::LaunchOp launch(OpBuilder &b, Value blocks, int64_t threads);
 
@@ -188,10 +194,12 @@ Value ReductionEmitter::bodyValue(OpBuilder &b, ArrayRef<Value> ivs) {
 }
 
 /// Folds every thread's `acc` over the block in shared memory, halving the
-/// active threads each step (barriers in uniform control flow); returns
-/// the total (valid in every thread).
-Value ReductionEmitter::treeReduce(OpBuilder &b, Value shared, Value tid,
-                                   Value acc, int64_t threads) {
+/// active threads each step (barriers in uniform control flow); then thread
+/// 0 alone stores the total, with `writeTotal` (a builder inside its guard,
+/// the total).
+void ReductionEmitter::treeReduce(
+    OpBuilder &b, Value shared, Value tid, Value acc, int64_t threads,
+    function_ref<void(OpBuilder &, Value)> writeTotal) {
   memref::StoreOp::create(b, loc, acc, shared, tid);
   gpu::BarrierOp::create(b, loc);
   for (int64_t stride = threads / 2; stride >= 1; stride /= 2) {
@@ -205,7 +213,12 @@ Value ReductionEmitter::treeReduce(OpBuilder &b, Value shared, Value tid,
     memref::StoreOp::create(t, loc, combine(t, mine, theirs), shared, tid);
     gpu::BarrierOp::create(b, loc);
   }
-  return memref::LoadOp::create(b, loc, shared, cst(b, 0));
+  Value total = memref::LoadOp::create(b, loc, shared, cst(b, 0));
+  Value leader =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, cst(b, 0));
+  auto write = scf::IfOp::create(b, loc, TypeRange{}, leader, false);
+  OpBuilder w = write.getThenBodyBuilder();
+  writeTotal(w, total);
 }
 
 /// out[o] = combiner(out[o], total) for the output element at row-major
@@ -308,16 +321,13 @@ void ReductionEmitter::emit() {
       Value v = bodyValue(l, ivs);
       scf::YieldOp::create(l, loc, combine(l, loop.getRegionIterArgs()[0], v));
     }
-    Value total = treeReduce(g, first.getWorkgroupAttributions()[0], tid,
-                             loop.getResult(0), threads);
-    Value leader =
-        arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq, tid, cst(g, 0));
-    auto write = scf::IfOp::create(g, loc, TypeRange{}, leader, false);
-    OpBuilder w = write.getThenBodyBuilder();
-    if (twoStages)
-      memref::StoreOp::create(w, loc, total, partials, block);
-    else
-      foldIntoOutput(w, output, total);
+    treeReduce(g, first.getWorkgroupAttributions()[0], tid, loop.getResult(0),
+               threads, [&](OpBuilder &w, Value total) {
+                 if (twoStages)
+                   memref::StoreOp::create(w, loc, total, partials, block);
+                 else
+                   foldIntoOutput(w, output, total);
+               });
   }
   if (!twoStages)
     return;
@@ -341,32 +351,17 @@ void ReductionEmitter::emit() {
       Value v = memref::LoadOp::create(l, loc, partials, at);
       scf::YieldOp::create(l, loc, combine(l, loop.getRegionIterArgs()[0], v));
     }
-    Value total = treeReduce(g, second.getWorkgroupAttributions()[0], tid,
-                             loop.getResult(0), kThreads);
-    Value leader =
-        arith::CmpIOp::create(g, loc, arith::CmpIPredicate::eq, tid, cst(g, 0));
-    auto write = scf::IfOp::create(g, loc, TypeRange{}, leader, false);
-    OpBuilder w = write.getThenBodyBuilder();
-    foldIntoOutput(w, output, total);
+    treeReduce(g, second.getWorkgroupAttributions()[0], tid,
+               loop.getResult(0), kThreads, [&](OpBuilder &w, Value total) {
+                 foldIntoOutput(w, output, total);
+               });
   }
   b.setInsertionPointAfter(second);
   gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, partials);
 }
 
 struct GpuParallelReductionsPass
-    : PassWrapper<GpuParallelReductionsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(GpuParallelReductionsPass)
-  StringRef getArgument() const override {
-    return "kiln-gpu-parallel-reductions";
-  }
-  StringRef getDescription() const override {
-    return "Long linalg reductions to two-stage shared-memory tree "
-           "reductions (deterministic)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<affine::AffineDialect, arith::ArithDialect, gpu::GPUDialect,
-                    memref::MemRefDialect, scf::SCFDialect>();
-  }
+    : impl::GpuParallelReductionsBase<GpuParallelReductionsPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -385,12 +380,4 @@ struct GpuParallelReductionsPass
 };
 
 } // namespace
-
-std::unique_ptr<Pass> createGpuParallelReductionsPass() {
-  return std::make_unique<GpuParallelReductionsPass>();
-}
-void registerGpuParallelReductionsPass() {
-  PassRegistration<GpuParallelReductionsPass>();
-}
-
 } // namespace kiln

@@ -103,6 +103,173 @@ def EmbedManifest : Pass<"kiln-embed-manifest", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// The CUDA pipeline (compiler/Target/Cuda*.cpp, run by Pipelines/CudaPipeline)
+//===----------------------------------------------------------------------===//
+
+def GpuIm2Col : Pass<"kiln-gpu-im2col", "::mlir::ModuleOp"> {
+  let summary = "Convolution-like contractions as gathered operands and a matmul";
+  let description = [{
+    Runs on tensors after elementwise fusion. A linalg op computing
+    out[P] += a * b, where `a` depends on a leading group P_A of the output
+    dimensions and `b` on the rest P_B (plus reduction dimensions R), is
+    rewritten as all-parallel generics that gather A[P_A, R] (im2col) and
+    B[R, P_B] and one `linalg.matmul`, which kiln-gpu-tile-matmul then
+    turns into a shared-memory kernel. Convolutions and both their
+    gradients, sums over many positions (a = 1) and matmuls with a fused
+    producer in their body have that form.
+
+    Before: `linalg.conv_2d_nhwc_hwcf ins(%x, %w) outs(%y)`
+    After:  an all-parallel `linalg.generic` gathering %x into
+            [N, OH, OW, KH, KW, C], collapsed to [N*OH*OW, KH*KW*C];
+            %w collapsed to [KH*KW*C, F]; `linalg.matmul`; its result
+            expanded back to [N, OH, OW, F].
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def GpuSplatToFill : Pass<"kiln-gpu-splat-to-fill", "::mlir::ModuleOp"> {
+  let summary = "Splat tensor constants as linalg.fill, so they live on the device";
+  let description = [{
+    A static splat `arith.constant` tensor would bufferize to a host global
+    copied to the device on every call; as a fill of `tensor.empty` it
+    becomes a device buffer written by a kernel.
+
+    Before: `%c = arith.constant dense<1.0> : tensor<4x8xf32>`
+    After:  `%s = arith.constant 1.0 : f32`
+            `%c = linalg.fill ins(%s) outs(tensor.empty())`
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def GpuPlaceBuffers : Pass<"kiln-gpu-place-buffers", "::mlir::ModuleOp"> {
+  let summary = "Put every buffer of the impl functions in device memory";
+  let description = [{
+    Runs on bufferized functions. `memref.alloc`/`alloca` become
+    `gpu.alloc` and `memref.dealloc` `gpu.dealloc`; host inputs and labels
+    (by their `kiln.c_roles`) are copied into device buffers at entry and
+    outputs (loss, logits) back before the return; constant globals are
+    copied into device buffers; `memref.copy` becomes `gpu.memcpy` (or
+    `linalg.copy` for strided views). The state argument is taken to be a
+    device pointer already. Any other host allocation or copy is an error.
+
+    Before: `%t = memref.alloc(%n) : memref<?x10xf32>`, reads of `%x`
+    After:  `%t = gpu.alloc(%n) : memref<?x10xf32>`, reads of a device
+            copy of `%x` made with `gpu.memcpy` at entry
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def GpuTileMatmul : Pass<"kiln-gpu-tile-matmul", "::mlir::ModuleOp"> {
+  let summary = "Matmul-like linalg.generic as shared-memory tiled GPU kernels";
+  let description = [{
+    Runs on device memrefs. Moves the reduction loops of every
+    `linalg.generic` innermost (so each parallel iteration owns its loop),
+    and turns each f32 contraction C[i,j] += A[i,k] * B[k,j] (operands in
+    any of their memory orders) into one `gpu.launch` of 16x16 threads that
+    stage A and B tiles in workgroup memory and accumulate a register tile
+    per thread with FMA (`math.fma`). When the output's tiles are too few
+    to fill the GPU, K is split over blockIdx.z and each block adds its
+    partial sums into C atomically.
+
+    Before: `linalg.matmul ins(%a, %b) outs(%c)` (as a generic)
+    After:  `gpu.launch` with two workgroup memrefs, an `scf.for` over K
+            tiles with `gpu.barrier`s and `math.fma` accumulation
+  }];
+  let options = [
+    Option<"enableMatmul", "matmul", "bool", "true",
+           "emit tiled matmul kernels (false: only reorder the loops)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def GpuParallelReductions
+    : Pass<"kiln-gpu-parallel-reductions", "::mlir::ModuleOp"> {
+  let summary = "Long reductions as deterministic two-stage tree kernels";
+  let description = [{
+    A `linalg.generic` on device buffers that folds values into its one
+    output with a commutative op that has a neutral element (add, max,
+    min), over a reduced extent R that is dynamic or longer than 32,
+    becomes: (1) G blocks per output element, each folding a chunk of R
+    with threads striding over it and then a tree in shared memory, thread
+    0 writing the block's partial; (2) one block per output element folding
+    its G partials the same way into the output. The order is fixed, so
+    the result is the same every run. When R is static and one block
+    covers it, stage 1 folds into the output and there is no stage 2.
+
+    Before: `linalg.generic {iterator_types = ["reduction"]}` summing
+            `memref<?xf32>` into `memref<f32>`
+    After:  two `gpu.launch` ops with workgroup memory and `gpu.barrier`
+            trees, the partials in a `gpu.alloc` buffer
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def GpuMapHostCode : Pass<"kiln-gpu-map-host-code", "::mlir::ModuleOp"> {
+  let summary = "Move host memory accesses into kernels; tile parallel loops";
+  let description = [{
+    Runs after convert-linalg-to-parallel-loops. Memory accesses left at
+    the top level of a function (0-d results, scalar loops) run in
+    one-thread `gpu.launch` ops, consecutive ones sharing a kernel; loads
+    of device memory move into the regions that use them; every top-level
+    `scf.parallel` is collapsed to one dimension (row-major, so consecutive
+    threads touch consecutive elements) and tiled for 256-thread blocks.
+
+    Before: `memref.store %v, %loss[]` on the host, a 2-D `scf.parallel`
+    After:  the store inside a 1x1x1 `gpu.launch`, a 1-D `scf.parallel`
+            over blocks of 256 iterations
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
+def GpuMergeKernelModules
+    : Pass<"kiln-gpu-merge-kernel-modules", "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module per model";
+  let description = [{
+    gpu-kernel-outlining makes one `gpu.module` per kernel; one module
+    named `<model>_kernels` gives one PTX file (one ptxas run, one module
+    load at run time). Kernels with the same body (evaluate and predict
+    repeat the forward kernels of train_step) are kept once, and every
+    `gpu.launch_func` is pointed at the kernel kept.
+
+    Before: `gpu.module @step_kernel { gpu.func @step_kernel }`,
+            `gpu.module @step_kernel_0 { ... }`
+    After:  `gpu.module @<model>_kernels { gpu.func @step_kernel ... }`
+  }];
+}
+
+def CudaStateHelpers
+    : Pass<"kiln-cuda-state-helpers", "::mlir::ModuleOp"> {
+  let summary = "Add <model>_state_to_host and _from_host for device state";
+  let description = [{
+    Runs on the LLVM dialect of a CUDA model (after kiln-state-abi recorded
+    `kiln.state_size`). Adds `void <model>_state_to_host(const void *state,
+    void *host)` and `<model>_state_from_host(void *state, const void
+    *host)`, each one call of libkilnrt's `kiln_cuda_copy` over the whole
+    state, for checkpoints and inspection.
+
+    Before: a module with `kiln.state_size = 1024`
+    After:  `llvm.func @<model>_state_to_host(%state, %host)` calling
+            `@kiln_cuda_copy(%host, %state, 1024)`, and its counterpart
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def VectorizableLoopOrder : Pass<"kiln-vectorizable-loop-order"> {
   let summary = "Order linalg.generic loops so the innermost one is unit-stride";
   let description = [{

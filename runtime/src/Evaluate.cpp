@@ -2,6 +2,7 @@
 
 #include "Evaluate.h"
 #include "Dataset.h"
+#include "DeviceBatches.h"
 #include "Error.h"
 #include "MallocArray.h"
 #include "PackInputs.h"
@@ -148,15 +149,34 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
   if (confusion)
     std::fill_n(confusion, numClasses * numClasses, 0);
 
+  // A model on the GPU gets the batches copied while the one before runs.
+  std::unique_ptr<BatchPrefetcher> prefetcher;
+  if (stateOnDevice(*model)) {
+    prefetcher = createDevicePrefetcher(*model, *dataset, batchRows);
+    prefetcher->start([&, staged = int64_t(0)](float *x, void *y) mutable -> int64_t {
+      int64_t rows = std::min(batchRows, dataset->size - staged);
+      stageBatch(*model, *dataset,
+                 dataset->features.get() + staged * dataset->exampleSize,
+                 dataset->labelsAt(staged), rows, x, y);
+      staged += rows;
+      return rows;
+    });
+  }
+
   double weightedLoss = 0;
   int64_t correct = 0, inTopK = 0;
   for (int64_t first = 0; first < dataset->size; first += batchRows) {
     int64_t rows = std::min(batchRows, dataset->size - first);
-    const float *x = packInputs(
-        *model, dataset->features.get() + first * dataset->exampleSize, rows,
-        packed.get());
-    float batchLoss =
-        model->evaluate(state, x, dataset->labelsAt(first), rows, outputs.get());
+    DeviceBatch batch;
+    if (prefetcher) {
+      prefetcher->next(batch); // these rows, staged ahead
+    } else {
+      batch.x = packInputs(*model,
+                           dataset->features.get() + first * dataset->exampleSize,
+                           rows, packed.get());
+      batch.y = dataset->labelsAt(first);
+    }
+    float batchLoss = model->evaluate(state, batch.x, batch.y, rows, outputs.get());
     weightedLoss += double(batchLoss) * double(rows);
     const int32_t *labels = dataset->labels.get() + first;
     if (classifier)

@@ -1,6 +1,7 @@
 //===- Train.cpp - the training loop ---------------------------------------===//
 
 #include "Dataset.h"
+#include "DeviceBatches.h"
 #include "Error.h"
 #include "Evaluate.h"
 #include "MallocArray.h"
@@ -221,6 +222,29 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
                                        model, holder.state, &position, report->history,
                                        report->history_size, err, err_len) == 0;
   };
+  // A model whose state lives on the GPU gets each batch copied while the
+  // step before it runs.
+  std::unique_ptr<BatchPrefetcher> prefetcher;
+  if (stateOnDevice(*model) && !options->no_prefetch)
+    prefetcher = createDevicePrefetcher(*model, *train,
+                                        std::min(options->batch_size, train->size));
+  auto gatherBatch = [&](float *x, void *y) -> int64_t {
+    const float *rowsX;
+    const void *labels;
+    int64_t rows = kiln_batcher_next(batcher.get(), &rowsX, &labels);
+    stageBatch(*model, *train, rowsX, labels, rows, x, y);
+    return rows;
+  };
+  DeviceBatch batch;
+  auto nextBatch = [&] {
+    if (prefetcher)
+      return prefetcher->next(batch);
+    const float *rowsX;
+    batch.rows = kiln_batcher_next(batcher.get(), &rowsX, &batch.y);
+    batch.x = packInputs(*model, rowsX, batch.rows, packed.get());
+    batch.hostY = batch.y;
+    return batch.rows > 0;
+  };
   Progress progress(*options, stderr);
   int64_t stepsPerEpoch = kiln_batcher_batches_per_epoch(batcher.get());
   int64_t evalBatchSize =
@@ -235,18 +259,20 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     kiln_batcher_seek(batcher.get(), position.epoch, position.batch);
     int64_t epoch = position.epoch + 1;
     int64_t epochImages = 0;
-    const float *rowsX;
-    const void *y;
-    while (int64_t rows = kiln_batcher_next(batcher.get(), &rowsX, &y)) {
-      const float *x = packInputs(*model, rowsX, rows, packed.get());
+    if (prefetcher)
+      prefetcher->start(gatherBatch);
+    while (nextBatch()) {
+      const float *x = batch.x;
+      const void *y = batch.y;
+      int64_t rows = batch.rows;
       bool sampled =
           options->log_every > 0 && (position.step + 1) % options->log_every == 0;
       double batchAccuracy = NAN;
       if (sampled && kiln_model_is_classifier(model)) {
         // Measured before the update, like the loss train_step returns.
         model->evaluate(holder.state, x, y, rows, batchOutputs.get());
-        batchAccuracy = double(countCorrect(batchOutputs.get(),
-                                            static_cast<const int32_t *>(y), rows,
+        auto labels = static_cast<const int32_t *>(batch.hostY);
+        batchAccuracy = double(countCorrect(batchOutputs.get(), labels, rows,
                                             model->output_size, nullptr)) /
                         double(rows);
         position.epoch_accuracy_sum += batchAccuracy;

@@ -7,12 +7,15 @@
 //===----------------------------------------------------------------------===//
 #include "kiln/checkpoint.h"
 #include "kiln/cuda.h"
+#include "kiln/train.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +61,71 @@ TEST_F(NoDriver, GeneratedCodeEntryPointsExitWithTheMessage) {
               "kiln: no CUDA device available");
   EXPECT_EXIT(mgpuMemAlloc(16, nullptr, 0), ::testing::ExitedWithCode(1),
               "kiln: no CUDA device available");
+}
+
+// A model whose state lives on the device (state_to_host set) has its
+// batches copied ahead through the CUDA layer, so training and evaluating
+// it need the GPU before the first step; with no_prefetch the loop hands
+// each step host batches and never touches the CUDA layer itself. Here the
+// "device" functions are host code that counts their calls.
+int64_t fakeSteps = 0;
+void fakeInit(void *, uint64_t) {}
+float fakeTrainStep(void *, const float *, const void *, int64_t) {
+  ++fakeSteps;
+  return 0.5f;
+}
+float fakeEvaluate(const void *, const float *, const void *, int64_t rows,
+                   float *outputs) {
+  std::fill_n(outputs, rows * 2, 0.0f);
+  return 0.5f;
+}
+void fakeCopy(const void *, void *) {}
+void fakeCopyIn(void *, const void *) {}
+
+kiln_model deviceModel() {
+  kiln_model model = {};
+  model.name = "on_device";
+  model.state_size = 16;
+  model.input_size = 3;
+  model.output_size = 2;
+  model.init = fakeInit;
+  model.train_step = fakeTrainStep;
+  model.evaluate = fakeEvaluate;
+  model.state_to_host = fakeCopy;
+  model.state_from_host = fakeCopyIn;
+  return model;
+}
+
+TEST_F(NoDriver, DeviceModelsPrefetchThroughTheCudaLayer) {
+  std::vector<float> features(10 * 3, 0.25f);
+  std::vector<int32_t> labels(10, 1);
+  kiln_dataset *data = kiln_dataset_create("ten", 10, 3, features.data(),
+                                           labels.data(), nullptr, 0);
+  ASSERT_NE(data, nullptr);
+  kiln_model model = deviceModel();
+  std::unique_ptr<void, void (*)(void *)> state(kiln_state_alloc(&model),
+                                                kiln_state_free);
+  kiln_train_options options;
+  kiln_train_options_init(&options);
+  options.batch_size = 4;
+  options.quiet = 1;
+  options.state = state.get();
+  kiln_report report;
+  char err[256] = "";
+  EXPECT_EXIT(kiln_train(&model, &options, data, nullptr, &report, err, sizeof err),
+              ::testing::ExitedWithCode(1), "kiln: no CUDA device available");
+  EXPECT_EXIT(kiln_evaluate(&model, state.get(), data, 4, nullptr, nullptr,
+                            nullptr, err, sizeof err),
+              ::testing::ExitedWithCode(1), "kiln: no CUDA device available");
+
+  options.no_prefetch = 1;
+  fakeSteps = 0;
+  ASSERT_EQ(kiln_train(&model, &options, data, nullptr, &report, err, sizeof err), 0)
+      << err;
+  EXPECT_EQ(fakeSteps, 3); // batches of 4, 4 and 2
+  EXPECT_DOUBLE_EQ(report.train_loss, 0.5);
+  kiln_report_free(&report);
+  kiln_dataset_free(data);
 }
 
 // Module "loads" from global constructors only record the blob, so a

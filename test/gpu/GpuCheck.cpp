@@ -13,7 +13,9 @@
 //   - with --mnist DIR: Fashion-MNIST (see trainOnMnist): GPU and CPU on the
 //     same subset (KILN_GPU_TRAIN_LIMIT examples, default 1280); libkilnrt's
 //     training loop with the state on the device (kiln train --device
-//     cuda's) against the CPU's on 640 examples; then the
+//     cuda's, batches prefetched) against the CPU's on 640 examples (loss
+//     and accuracy); the loop's images/s on 12800 examples with batches
+//     prefetched and copied in each step (same losses); then the
 //     GPU alone for --epochs N (default 1) of the whole set within
 //     --seconds S of training (default 50; past it, the run stops and
 //     fails as too slow); with --bar A, that run is repeated from seeds
@@ -76,13 +78,22 @@ kiln_model runtimeTable(const Model &m, const std::string &name, int64_t xSize,
   return table;
 }
 
+/// What one run of libkilnrt's training loop measured.
+struct LoopResult {
+  double trainLoss = NAN; // mean over the epoch
+  double accuracy = NAN;  // on the test set, NaN without one
+  double imagesPerSecond = 0;
+};
+
 /// libkilnrt's training loop (kiln_train, what `kiln train` runs) for one
-/// epoch of `train` and a test evaluation; `state` is the device state for
-/// the CUDA model (as `kiln train --device cuda` passes it), null on the CPU
-/// (the loop allocates it). Fills accuracy and images/s; false on error.
+/// epoch of `train` and, if `test` is not null, a test evaluation; `state`
+/// is the device state for the CUDA model (as `kiln train --device cuda`
+/// passes it), null on the CPU (the loop allocates it). `prefetch`: batches
+/// copied to the device while the step before runs (the default), else
+/// each step copies its own. False on error.
 bool runtimeLoop(const kiln_model &table, void *state, uint64_t seed,
                  const kiln_dataset *train, const kiln_dataset *test,
-                 double &accuracy, double &imagesPerSecond) {
+                 bool prefetch, LoopResult &result) {
   kiln_train_options options;
   kiln_train_options_init(&options);
   options.epochs = 1;
@@ -90,13 +101,15 @@ bool runtimeLoop(const kiln_model &table, void *state, uint64_t seed,
   options.seed = seed;
   options.quiet = 1;
   options.state = state;
+  options.no_prefetch = !prefetch;
   kiln_report report = {};
   char err[512] = "";
   int rc = kiln_train(&table, &options, train, test, &report, err, sizeof err);
   if (rc != 0)
     std::printf("kiln_train: %s\n", err);
-  accuracy = report.test_accuracy;
-  imagesPerSecond = report.images_per_second;
+  result.trainLoss = report.train_loss;
+  result.accuracy = report.test_accuracy;
+  result.imagesPerSecond = report.images_per_second;
   kiln_report_free(&report);
   return rc == 0;
 }
@@ -163,6 +176,7 @@ struct MnistOptions {
   double seconds = 50;    // ... stops after the epoch that passes this
   double bar = 0;         // mean final test accuracy of seeds 1..5 (0: none)
   int64_t loopSubset = 640; // train and test examples of the kiln_train check
+  int64_t speedSubset = 12800; // examples of the prefetch on/off timing
 };
 
 /// Trains `m` from `state` on the examples `order[0, end)` in batches of
@@ -312,30 +326,62 @@ bool trainOnMnist(const std::string &name, const Model &cpu, const Model &gpu,
               ok ? "OK" : "MISMATCH");
 
   // (c) libkilnrt's loop with the state on the device, as `kiln train
-  //     --device cuda` runs it, against the same loop on the CPU.
+  //     --device cuda` runs it (batches prefetched), against the same loop
+  //     on the CPU: the epoch's mean loss within relative 1e-3 of the
+  //     CPU's, the test accuracy within 1 point.
   {
     kiln_dataset *trainPart = kiln_dataset_subset(train, options.loopSubset,
                                                   err, sizeof err);
     kiln_dataset *testPart =
         kiln_dataset_subset(test, options.loopSubset, err, sizeof err);
-    double loopAccuracy[2] = {NAN, NAN}, loopSpeed[2] = {0, 0};
+    LoopResult onGpu, onCpu;
     bool ran = trainPart && testPart &&
                runtimeLoop(runtimeTable(gpu, name, xSize, classes), device,
-                           seed, trainPart, testPart, loopAccuracy[0],
-                           loopSpeed[0]) &&
+                           seed, trainPart, testPart, true, onGpu) &&
                runtimeLoop(runtimeTable(cpu, name, xSize, classes), nullptr,
-                           seed, trainPart, testPart, loopAccuracy[1],
-                           loopSpeed[1]);
-    bool loopOk = ran && loopAccuracy[0] >= loopAccuracy[1] - 0.01;
+                           seed, trainPart, testPart, true, onCpu);
+    double lossDiff = std::fabs(onGpu.trainLoss - onCpu.trainLoss) /
+                      std::max(1e-6, std::fabs(onCpu.trainLoss));
+    bool loopOk = ran && lossDiff <= 1e-3 && onGpu.accuracy >= onCpu.accuracy - 0.01;
     ok = ok && loopOk;
     std::printf("%-12s | kiln_train, state on the device (kiln train --device "
-                "cuda's loop), %lld examples, 1 epoch: GPU acc %.4f (%.0f "
-                "img/s) vs CPU loop acc %.4f (%.0f img/s) | %s\n",
-                name.c_str(), (long long)options.loopSubset, loopAccuracy[0],
-                loopSpeed[0], loopAccuracy[1], loopSpeed[1],
+                "cuda's loop, batches prefetched), %lld examples, 1 epoch: "
+                "GPU loss %.5f acc %.4f vs CPU loop loss %.5f (rel %.1e) acc "
+                "%.4f | %s\n",
+                name.c_str(), (long long)options.loopSubset, onGpu.trainLoss,
+                onGpu.accuracy, onCpu.trainLoss, lossDiff, onCpu.accuracy,
                 !ran ? "ERROR" : loopOk ? "OK" : "MISMATCH");
     kiln_dataset_free(trainPart);
     kiln_dataset_free(testPart);
+  }
+
+  // (d) What prefetching gains: the same loop on speedSubset examples (one
+  //     epoch, no test set), batches copied ahead or by each step. Both
+  //     see the same batches from the same initial state, so their losses
+  //     must agree (to rounding: the kernels are deterministic).
+  {
+    kiln_dataset *trainPart = kiln_dataset_subset(
+        train, std::min(options.speedSubset, n), err, sizeof err);
+    LoopResult ahead, inStep;
+    kiln_model table = runtimeTable(gpu, name, xSize, classes);
+    bool ran = trainPart &&
+               runtimeLoop(table, device, seed, trainPart, nullptr, false, inStep) &&
+               runtimeLoop(table, device, seed, trainPart, nullptr, true, ahead);
+    double lossDiff = std::fabs(ahead.trainLoss - inStep.trainLoss) /
+                      std::max(1e-6, std::fabs(inStep.trainLoss));
+    bool same = ran && lossDiff <= 1e-6;
+    ok = ok && same;
+    std::printf("%-12s | kiln_train on the GPU, %lld examples, batch 64: "
+                "prefetched %.0f img/s vs copied in the step %.0f img/s "
+                "(x%.2f), loss %.6f vs %.6f | %s\n",
+                name.c_str(), (long long)std::min(options.speedSubset, n),
+                ahead.imagesPerSecond, inStep.imagesPerSecond,
+                inStep.imagesPerSecond > 0
+                    ? ahead.imagesPerSecond / inStep.imagesPerSecond
+                    : 0.0,
+                ahead.trainLoss, inStep.trainLoss,
+                !ran ? "ERROR" : same ? "OK" : "MISMATCH");
+    kiln_dataset_free(trainPart);
   }
 
   // (b) The GPU on everything: the recipe's epochs, from one seed, or,

@@ -2,8 +2,22 @@
  *
  * Objects compiled with `kilnc --target=cuda` keep the training state in
  * GPU memory: allocate it with kiln_cuda_malloc(NAME_STATE_SIZE) and pass
- * that device pointer as `state`. Inputs, labels and outputs stay host
- * pointers; pinned buffers from kiln_cuda_host_alloc() copy fastest.
+ * that device pointer as `state`. Inputs and labels may be host or device
+ * pointers (the generated code copies them into its own buffers on the
+ * call's stream); outputs are host pointers. Pinned buffers from
+ * kiln_cuda_host_alloc() copy fastest.
+ *
+ * libkilnrt's training loop (kiln_train) and evaluation (kiln_evaluate*)
+ * recognize such a model by its state_to_host function (kiln/model.h) and
+ * copy batches ahead: while step i runs, batch i+1 is already on its way to
+ * the device on a copy stream of its own (from page-locked memory) and
+ * batch i+2 is gathered on a worker thread; step i's work on the GPU waits
+ * for batch i's copy (an event), and a batch's buffers are refilled only
+ * after the copy and the step that use them are done (three rotating
+ * slots). The step then copies its inputs from device memory (a cheap
+ * device-to-device copy) and only the loss comes back to the host.
+ * kiln_train_options.no_prefetch turns this off (each step copies its
+ * batch from host memory, as a program calling train_step directly does).
  *
  * libkilnrt loads libcuda.so.1 with dlopen on first use, so it links and
  * runs on machines without a GPU. There, kiln_cuda_available() returns 0

@@ -57,6 +57,11 @@ typedef struct kiln_train_options {
   double learning_rate; /* logged as a scalar when finite; NaN: not logged */
   int64_t top_k;        /* > 0: also measure the test set's top-k accuracy */
   int progress;         /* a kiln_progress_style; ignored when quiet */
+  /* A model whose state lives on the GPU (state_to_host set, see
+   * kiln/cuda.h) has batch i+1 gathered and copied to the device while step
+   * i runs; nonzero: each step copies its own batch from host memory (to
+   * measure what the prefetching gains). */
+  int no_prefetch;
 } kiln_train_options;
 
 /* How progress is shown on stderr. */

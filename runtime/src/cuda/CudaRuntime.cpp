@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "kiln/cuda.h"
+#include "cuda/CudaStreams.h"
 
 #include <dlfcn.h>
 
@@ -272,6 +273,20 @@ CUdeviceptr dptr(const void *p) {
 }
 
 } // namespace
+
+void *kiln::cuda::computeStream() { return threadStream(); }
+
+void *kiln::cuda::createStream() {
+  CUstream stream = nullptr;
+  check(device().cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING),
+        "cuStreamCreate");
+  return stream;
+}
+
+void kiln::cuda::destroyStream(void *stream) {
+  check(device().cuStreamDestroy(static_cast<CUstream>(stream)),
+        "cuStreamDestroy");
+}
 
 extern "C" {
 
