@@ -136,13 +136,15 @@ public:
     if (threads < 2)
       return;
     // Ops already inside a parallel loop stay as they are: one level of
-    // threads is all the cores there are. Ops with several results (max
-    // pooling with its argmax) stay whole too: bufferization would give each
-    // chunk a private copy of a strided slice, which needs a runtime copy
-    // helper the objects do not link.
+    // threads is all the cores there are. Reductions with several results
+    // (max pooling with its argmax) stay whole too: bufferization would give
+    // each chunk a private buffer for the result nobody reads. Elementwise
+    // ops with several results (an optimizer updating a parameter and its
+    // moments) are split like the others.
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op->getNumResults() == 1 &&
+      if (op.hasPureTensorSemantics() &&
+          (op->getNumResults() == 1 || op.getNumReductionLoops() == 0) &&
           !op->getParentOfType<scf::ForallOp>() && estimatedWork(op) >= minWork)
         candidates.push_back(op);
     });

@@ -422,7 +422,9 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     output dimension that the image uses and the other input does not
     (the output column of a forward convolution, the input channel or
     filter column of a filter gradient). Rows left over form one shorter
-    tile; lanes left over one masked tile (transfers without `in_bounds`)
+    tile, or, when only one or two are left (too few FMAs per vector load),
+    two tiles sharing them with the last full one (14 rows: 6 + 4 + 4);
+    lanes left over one masked tile (transfers without `in_bounds`)
     a whole number of vectors (`tile-n` / 2 lanes, the tile being two
     vectors wide) across, since e.g. 10 lanes would straddle registers
     unevenly, and `tile-m` - 1 rows high, leaving a register for the mask. A reduction over the image's

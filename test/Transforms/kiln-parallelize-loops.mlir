@@ -106,11 +106,12 @@ func.func @small(%x: tensor<?x10xf32>, %y: tensor<?x10xf32>) -> tensor<?x10xf32>
 
 // -----
 
-// Several results (as max pooling with its argmax): left whole, since
-// bufferizing its chunks would copy strided slices.
+// Several results of an elementwise op (an optimizer updating a parameter
+// and its moment): split like one result, each chunk writing its rows of
+// both.
 // CHECK-LABEL: func.func @two_results
-// CHECK-NOT: scf.forall
-// CHECK: linalg.generic
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}})
+// CHECK:   linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<392x256xf32>, tensor<392x256xf32>)
 #id3 = affine_map<(i, j) -> (i, j)>
 func.func @two_results(%x: tensor<784x256xf32>, %y: tensor<784x256xf32>, %z: tensor<784x256xf32>) -> (tensor<784x256xf32>, tensor<784x256xf32>) {
   %0:2 = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel"]}

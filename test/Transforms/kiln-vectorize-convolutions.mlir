@@ -1,15 +1,16 @@
 // RUN: kiln-opt %s -split-input-file "--kiln-vectorize-convolutions=tile-m=6 tile-n=16" --cse | FileCheck %s
 
 // Forward convolution (linalg.conv_2d_nhwc_hwcf generalized), 14 output
-// columns by 32 output channels: loops over n and oh, then ow in full tiles
-// of 6 (0 and 6) plus one tile of the 2 columns left (at 12), and co in
-// tiles of 16; each tile keeps 6 (or 2) vectors of 16 lanes across the kh,
-// kw and ci loops, one broadcast image element and one FMA per row.
+// columns by 32 output channels: loops over n and oh, then ow in one full
+// tile of 6 (at 0) and two tiles of 4 (at 6 and 10) rather than 6 + 6 + 2:
+// a 2-row tile would load a vector of the filter for only two FMAs. co runs
+// in tiles of 16; each tile keeps its 6 (or 4) vectors of 16 lanes across
+// the kh, kw and ci loops, one broadcast image element and one FMA per row.
 // CHECK-LABEL: func.func @forward
 // CHECK-NOT: linalg.generic
 // CHECK: scf.for %[[N:[a-z0-9_]+]] = %c0 to %{{.*}} step %c1{{(_[0-9]+)?}}
 // CHECK:   scf.for %[[OH:[a-z0-9_]+]] = %c0 to %c14{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}}
-// CHECK:     scf.for %[[OW:[a-z0-9_]+]] = %c0 to %c12{{(_[0-9]+)?}} step %c6{{(_[0-9]+)?}}
+// CHECK:     scf.for %[[OW:[a-z0-9_]+]] = %c0 to %c6{{(_[0-9]+)?}} step %c6{{(_[0-9]+)?}}
 // CHECK:       scf.for %[[CO:[a-z0-9_]+]] = %c0 to %c32{{(_[0-9]+)?}} step %c16{{(_[0-9]+)?}}
 // CHECK-COUNT-6: vector.transfer_read %{{.*}}[%[[N]], %[[OH]], %{{.*}}, %[[CO]]]{{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
 // CHECK:         scf.for %[[KH:[a-z0-9_]+]] = %c0 to %c5{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}}
@@ -22,11 +23,17 @@
 // CHECK-COUNT-5:       vector.fma {{.*}} : vector<16xf32>
 // CHECK:               scf.yield {{.*}} : vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>
 // CHECK-COUNT-6: vector.transfer_write {{.*}} : vector<16xf32>, tensor<?x14x14x32xf32>
-// The 2 columns left over: a 2-row tile at column 12.
+// The 8 columns after the full tile: two 4-row tiles, at columns 6 and 10.
 // CHECK:     scf.for %{{.*}} = %c0 to %c32{{(_[0-9]+)?}} step %c16{{(_[0-9]+)?}}
-// CHECK-COUNT-2: vector.transfer_read {{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
+// CHECK:         vector.transfer_read %{{.*}}[%[[N]], %[[OH]], %c6{{(_[0-9]+)?}}, %{{.*}}]{{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
+// CHECK-COUNT-3: vector.transfer_read {{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
 // CHECK:         scf.for
-// CHECK-COUNT-2: vector.fma
+// CHECK-COUNT-4: vector.fma
+// CHECK:     scf.for %{{.*}} = %c0 to %c32{{(_[0-9]+)?}} step %c16{{(_[0-9]+)?}}
+// CHECK:         vector.transfer_read %{{.*}}[%[[N]], %[[OH]], %c10{{(_[0-9]+)?}}, %{{.*}}]{{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
+// CHECK-COUNT-3: vector.transfer_read {{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
+// CHECK:         scf.for
+// CHECK-COUNT-4: vector.fma
 #image = affine_map<(n, oh, ow, co, kh, kw, ci) -> (n, oh + kh, ow + kw, ci)>
 #filter = affine_map<(n, oh, ow, co, kh, kw, ci) -> (kh, kw, ci, co)>
 #out = affine_map<(n, oh, ow, co, kh, kw, ci) -> (n, oh, ow, co)>
