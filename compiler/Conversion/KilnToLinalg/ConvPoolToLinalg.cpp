@@ -245,6 +245,20 @@ Geometry poolGeometry(OpT op) {
                   op.getPadding());
 }
 
+/// The maximum of each window of x; the -inf padding never wins. max_pool
+/// and its gradient build it the same way, so CSE computes it once.
+Value buildMaxPool(OpBuilder &b, Location loc, Value x, RankedTensorType type,
+                   const Geometry &g, ArrayRef<int64_t> strides) {
+  Value padded = buildPadded(b, loc, x, g, kNegInfinity);
+  Value init =
+      buildFilled(b, loc, type, nhwcSizes(b, loc, type, x), kNegInfinity);
+  return linalg::PoolingNhwcMaxOp::create(
+             b, loc, TypeRange{type},
+             ValueRange{padded, windowShape(b, loc, g)}, ValueRange{init},
+             b.getI64VectorAttr(strides), b.getI64VectorAttr({1, 1}))
+      ->getResult(0);
+}
+
 /// max_pool: padding is -inf, which never wins. avg_pool: a zero-padded sum
 /// divided by the number of input elements each window covers.
 template <typename OpT, bool isMax>
@@ -255,21 +269,18 @@ struct LowerPool : OpRewritePattern<OpT> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Geometry g = poolGeometry(op);
-    float fill = isMax ? kNegInfinity : 0.0f;
-    Value padded = buildPadded(rewriter, loc, op.getX(), g, fill);
+    if (isMax) {
+      rewriter.replaceOp(op, buildMaxPool(rewriter, loc, op.getX(), type, g,
+                                          op.getStrides()));
+      return success();
+    }
+    Value padded = buildPadded(rewriter, loc, op.getX(), g, 0.0f);
     SmallVector<OpFoldResult> sizes =
         nhwcSizes(rewriter, loc, type, op.getX());
-    Value init = buildFilled(rewriter, loc, type, sizes, fill);
+    Value init = buildFilled(rewriter, loc, type, sizes, 0.0f);
     SmallVector<Value> inputs{padded, windowShape(rewriter, loc, g)};
     auto strides = rewriter.getI64VectorAttr(op.getStrides());
     auto dilations = rewriter.getI64VectorAttr({1, 1});
-    if (isMax) {
-      rewriter.replaceOp(op, linalg::PoolingNhwcMaxOp::create(
-                                 rewriter, loc, TypeRange{type}, inputs,
-                                 ValueRange{init}, strides, dilations)
-                                 ->getResult(0));
-      return success();
-    }
     Value sum = linalg::PoolingNhwcSumOp::create(rewriter, loc, TypeRange{type},
                                                  inputs, ValueRange{init},
                                                  strides, dilations)
@@ -322,7 +333,9 @@ Value buildPoolGradient(OpBuilder &b, Location loc, Value x,
 }
 
 /// The first maximal element of each window (smallest flat offset among
-/// equal maxima) gets the window's gradient.
+/// equal maxima) gets the window's gradient. The maxima are max_pool's own
+/// result (shared with the forward pass through CSE), so finding the
+/// winners is a one-result reduction, which splits across threads.
 struct LowerMaxPoolGrad : OpRewritePattern<MaxPoolGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MaxPoolGradOp op,
@@ -330,13 +343,14 @@ struct LowerMaxPoolGrad : OpRewritePattern<MaxPoolGradOp> {
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
     Geometry g = poolGeometry(op);
-    Value padded = buildPadded(rewriter, loc, op.getX(), g, kNegInfinity);
     auto dyType = op.getDy().getType();
+    Value maxima = buildMaxPool(rewriter, loc, op.getX(), dyType, g,
+                                op.getStrides());
+    Value padded = buildPadded(rewriter, loc, op.getX(), g, kNegInfinity);
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(rewriter, loc, op.getDy());
     auto argType = RankedTensorType::get(dyType.getShape(),
                                          rewriter.getIndexType());
-    Value maxInit = buildFilled(rewriter, loc, dyType, sizes, kNegInfinity);
     Value argInit = linalg::FillOp::create(
                         rewriter, loc,
                         ValueRange{arith::ConstantIndexOp::create(
@@ -347,9 +361,9 @@ struct LowerMaxPoolGrad : OpRewritePattern<MaxPoolGradOp> {
     bindDims(context, n, oh, ow, c, kh, kw);
     AffineMap out = map(context, 6, {n, oh, ow, c});
     auto argmax = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{dyType, argType},
-        ValueRange{padded, windowShape(rewriter, loc, g)},
-        ValueRange{maxInit, argInit},
+        rewriter, loc, TypeRange{argType},
+        ValueRange{padded, windowShape(rewriter, loc, g), maxima},
+        ValueRange{argInit},
         SmallVector<AffineMap>{
             map(context, 6,
                 {n, oh * g[0].stride + kh, ow * g[1].stride + kw, c}),
@@ -362,20 +376,15 @@ struct LowerMaxPoolGrad : OpRewritePattern<MaxPoolGradOp> {
                   arith::ConstantIndexOp::create(b, l, g[1].window)),
               linalg::IndexOp::create(b, l, 5));
           Value v = args[0], max = args[2], arg = args[3];
-          // Order-independent: a larger value, or an equal one earlier.
-          Value greater =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, max);
-          Value tieEarlier = arith::AndIOp::create(
+          // Order-independent: the smallest offset holding the maximum.
+          Value wins = arith::AndIOp::create(
               b, l,
               arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, max),
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, k, arg));
-          Value wins = arith::OrIOp::create(b, l, greater, tieEarlier);
           linalg::YieldOp::create(
-              b, l,
-              ValueRange{arith::SelectOp::create(b, l, wins, v, max),
-                         arith::SelectOp::create(b, l, wins, k, arg)});
+              b, l, ValueRange{arith::SelectOp::create(b, l, wins, k, arg)});
         });
-    Value arg = argmax.getResult(1), dy = op.getDy();
+    Value arg = argmax.getResult(0), dy = op.getDy();
     Value result = buildPoolGradient(
         rewriter, loc, op.getX(), g,
         [&](OpBuilder &b, Location l, ArrayRef<Value> source, Value valid,

@@ -209,11 +209,13 @@ func.func @pools(%x: tensor<?x5x5x2xf32>) -> (tensor<?x3x3x2xf32>, tensor<?x3x3x
 
 // -----
 
-// max_pool_grad: one reduction finds each window's maximum and its first
-// flat offset (two results), a second gathers dy to the winning elements.
+// max_pool_grad: max pooling gives each window's maximum (the forward
+// pass's own op, merged with it by CSE), one reduction finds the first flat
+// offset holding it (one result), a second gathers dy to the winners.
 // CHECK-LABEL: func.func @max_pool_grad
-// CHECK: %{{.*}}:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} {{.*}} outs(%{{.*}}, %{{.*}} : tensor<?x2x2x2xf32>, tensor<?x2x2x2xindex>)
-// CHECK: arith.cmpf ogt
+// CHECK: %[[MAX:.*]] = linalg.pooling_nhwc_max {{.*}} -> tensor<?x2x2x2xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}}, %{{.*}}, %[[MAX]] : {{.*}}) outs(%{{.*}} : tensor<?x2x2x2xindex>)
+// CHECK-NOT: arith.cmpf ogt
 // CHECK: arith.cmpf oeq
 // CHECK: arith.cmpi slt
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x5x2xf32>)
