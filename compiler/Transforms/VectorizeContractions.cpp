@@ -145,6 +145,20 @@ public:
         continue; // stays a scalar loop nest: correct, only slower
       rewriter.replaceOp(op, vectorized->replacements);
     }
+    // The tiles' initial values (see tileFill): one vector write of the
+    // constant, which the C tile's first read then folds to.
+    SmallVector<linalg::FillOp> fills;
+    getOperation()->walk([&](linalg::FillOp fill) {
+      if (fill.getResultTypes().size() == 1 &&
+          cast<ShapedType>(fill.getResultTypes()[0]).hasStaticShape())
+        fills.push_back(fill);
+    });
+    for (linalg::FillOp fill : fills) {
+      rewriter.setInsertionPoint(fill);
+      auto vectorized = linalg::vectorize(rewriter, fill);
+      if (succeeded(vectorized))
+        rewriter.replaceOp(fill, vectorized->replacements);
+    }
     // mul + multi_reduction -> vector.contract, lowered later to FMAs.
     RewritePatternSet patterns(&getContext());
     vector::populateVectorReductionToContractPatterns(patterns);
@@ -152,6 +166,9 @@ public:
   }
 
 private:
+  /// The constant the contraction being tiled starts from, or none.
+  Value tileFill;
+
   /// The inner tile loop re-reads all of one operand for every step of
   /// the outer one: all of B per row tile with the M loop outside, all of
   /// A per column tile with the N loop outside. That is cheap while the
@@ -255,6 +272,8 @@ private:
     if (failed(tiled))
       return op.emitError("cannot tile the contraction");
     rewriter.replaceOp(op, tiled->replacements);
+    if (depth && tileFill)
+      fillTileBeforeReduction(rewriter, tiled->loops, rows, columns);
     SmallVector<scf::ForOp> outer;
     for (LoopLikeOpInterface loop :
          ArrayRef(tiled->loops).drop_back(depth ? 1 : 0)) {
@@ -273,6 +292,54 @@ private:
       }
     }
     return outer;
+  }
+
+  /// Fills the register tile with `tileFill` just before the K loop of
+  /// `loops` (the M, N and K tile loops, those of an untiled dimension
+  /// absent) accumulates into it. The tiles cover the output once and the K
+  /// loop is all that touches its tile, so this is the whole output's fill,
+  /// done in registers: the tile's first read folds to the constant.
+  void fillTileBeforeReduction(RewriterBase &rewriter,
+                               MutableArrayRef<LoopLikeOpInterface> loops,
+                               int64_t rows, int64_t columns) {
+    auto kLoop = cast<scf::ForOp>(loops.back().getOperation());
+    OpOperand &init = kLoop.getInitArgsMutable()[0];
+    Location loc = kLoop.getLoc();
+    rewriter.setInsertionPoint(kLoop);
+    SmallVector<OpFoldResult> offsets, sizes;
+    unsigned next = 0;
+    int64_t tiles[] = {rows, columns};
+    for (auto [dim, tile] : llvm::enumerate(tiles)) {
+      OpFoldResult extent = tensor::getMixedSize(rewriter, loc, init.get(), dim);
+      if (!tile) {
+        offsets.push_back(rewriter.getIndexAttr(0));
+        sizes.push_back(extent);
+        continue;
+      }
+      Value index = loops[next++].getSingleInductionVar().value();
+      offsets.push_back(index);
+      std::optional<int64_t> known = getConstantIntValue(extent);
+      if (known && *known % tile == 0) {
+        sizes.push_back(rewriter.getIndexAttr(tile));
+        continue;
+      }
+      AffineExpr iv, size;
+      bindDims(rewriter.getContext(), iv);
+      bindSymbols(rewriter.getContext(), size);
+      sizes.push_back(affine::makeComposedFoldedAffineMin(
+          rewriter, loc,
+          AffineMap::get(1, 1, {rewriter.getAffineConstantExpr(tile), size - iv},
+                         rewriter.getContext()),
+          {index, extent}));
+    }
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, init.get(),
+                                                offsets, sizes, strides);
+    Value filled = linalg::FillOp::create(rewriter, loc, ValueRange{tileFill},
+                                          ValueRange{tile})
+                       .getResult(0);
+    init.set(tensor::InsertSliceOp::create(rewriter, loc, filled, init.get(),
+                                           offsets, sizes, strides));
   }
 
   /// The contractions inside `loops`.
@@ -312,7 +379,35 @@ private:
     return success();
   }
 
+  /// When `op` accumulates into a tensor filled with a constant (the zeros
+  /// of a gradient) that nothing else reads, starts it from the fill's
+  /// destination instead and returns the constant, which each register tile
+  /// then starts from: the fill is no longer a pass over the whole output
+  /// in memory, nor the tiles' first read of it.
+  static Value takeConstantFill(linalg::GenericOp op) {
+    OpOperand *init = op.getDpsInitOperand(0);
+    if (!init->get().hasOneUse())
+      return Value();
+    Value constant;
+    if (auto fill = init->get().getDefiningOp<linalg::FillOp>()) {
+      constant = fill.value();
+    } else if (auto generic = init->get().getDefiningOp<linalg::GenericOp>();
+               generic && generic.getNumDpsInputs() == 0 &&
+               generic->getNumResults() == 1) {
+      // A generalized fill: it yields a value from outside its body.
+      constant = generic.getRegion().front().getTerminator()->getOperand(0);
+      if (generic.getRegion().isAncestor(constant.getParentRegion()))
+        return Value();
+    } else {
+      return Value();
+    }
+    init->set(cast<DestinationStyleOpInterface>(init->get().getDefiningOp())
+                  .getDpsInits()[0]);
+    return constant;
+  }
+
   LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
+    tileFill = takeConstantFill(op);
     if (!columnsOutside(op))
       return tileRows(rewriter, op, tileN);
     // Column strips outside: the strip of B is packed once per column tile

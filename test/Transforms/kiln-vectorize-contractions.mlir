@@ -120,6 +120,41 @@ func.func @static_edges(%a: tensor<784x64xf32>, %b: tensor<64x10xf32>, %c: tenso
 
 // -----
 
+// A product into zeros nothing else reads (a weight gradient): the output
+// is not filled in memory; each register tile starts from the constant (a
+// vector write that the tile's first read folds to once the C tile is
+// hoisted out of the K loop).
+// CHECK-LABEL: func.func @filled
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6
+// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK:     %[[ZERO:.*]] = vector.transfer_write %{{.*}}, %{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
+// CHECK:     %[[TILE:.*]] = tensor.insert_slice %[[ZERO]]
+// CHECK:     scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %[[TILE]])
+// CHECK:       vector.contract
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @filled(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>) -> tensor<12x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %c = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<12x32xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  } -> tensor<12x32xf32>
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x64xf32>, tensor<64x32xf32>) outs(%c : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  return %0 : tensor<12x32xf32>
+}
+
+// -----
+
 // Not a matrix product (a row sum): untouched.
 // CHECK-LABEL: func.func @row_sum
 // CHECK-NOT: scf.for
