@@ -24,7 +24,11 @@ def GenerateTraining : Pass<"kiln-generate-training", "::mlir::ModuleOp"> {
         built from each op's GradientOpInterface, gradient clipping, the
         learning-rate schedule at the step counter, and the optimizer update
         as one fused `linalg.generic` per parameter (parameter and slots);
-      - `@evaluate(params..., inputs, labels) -> (loss, output)`;
+      - `@evaluate(params..., inputs, labels) -> (loss, output)`, and with
+        `kiln.top_k = k` on the module a third result `kiln.result =
+        "top_k_hits"`: the f32[] number of (example, label) pairs whose label
+        is among the top k of its block of the output (ties to the lower
+        class index), built from one_hot, step, equal and sums;
       - `@predict(params..., inputs) -> output` (label-free slice).
     State arguments and results carry `kiln.state = "<name>"`.
   }];

@@ -170,7 +170,10 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   // Several inputs: each batch repacked into their blocks.
   MallocArray<float> packed = allocateArray<float>(
       model->num_inputs > 1 ? options->batch_size * model->input_size : 1);
-  if (!report->history || !batchOutputs || !packed) {
+  // Several labels: the same for them.
+  MallocArray<unsigned char> packedLabels = allocateArray<unsigned char>(
+      numLabels(*model) > 1 ? options->batch_size * int64_t(train->labelBytes()) : 1);
+  if (!report->history || !batchOutputs || !packed || !packedLabels) {
     setError(err, err_len, "out of memory for %" PRId64 " epochs of history",
              options->epochs);
     return -1;
@@ -236,19 +239,20 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     int64_t epoch = position.epoch + 1;
     int64_t epochImages = 0;
     const float *rowsX;
-    const void *y;
-    while (int64_t rows = kiln_batcher_next(batcher.get(), &rowsX, &y)) {
+    const void *rowsY;
+    while (int64_t rows = kiln_batcher_next(batcher.get(), &rowsX, &rowsY)) {
       const float *x = packInputs(*model, rowsX, rows, packed.get());
+      const void *y = packLabels(*model, rowsY, rows, packedLabels.get());
       bool sampled =
           options->log_every > 0 && (position.step + 1) % options->log_every == 0;
       double batchAccuracy = NAN;
       if (sampled && kiln_model_is_classifier(model)) {
         // Measured before the update, like the loss train_step returns.
         model->evaluate(holder.state, x, y, rows, batchOutputs.get());
-        batchAccuracy = double(countCorrect(batchOutputs.get(),
-                                            static_cast<const int32_t *>(y), rows,
-                                            model->output_size, nullptr)) /
-                        double(rows);
+        batchAccuracy = double(countCorrect(*model, batchOutputs.get(),
+                                            static_cast<const int32_t *>(rowsY),
+                                            rows, nullptr)) /
+                        double(rows * numLabels(*model));
         position.epoch_accuracy_sum += batchAccuracy;
         ++position.epoch_accuracy_batches;
       }
