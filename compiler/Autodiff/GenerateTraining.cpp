@@ -402,8 +402,8 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
   auto topK = getOperation()->getAttrOfType<IntegerAttr>(model::kTopKAttr);
   if (topK)
     resultTypes.push_back(RankedTensorType::get({}, b.getF32Type()));
-  func::FuncOp eval = createFunction(model::kEvaluateFunc, argTypes, resultTypes,
-                                     forward.getLoc());
+  func::FuncOp eval = createFunction(model::kEvaluateFunc, argTypes,
+                                     resultTypes, forward.getLoc());
   b.setInsertionPointToStart(&eval.getBody().front());
   IRMapping mapping;
   unsigned next = addStateReads(eval, mapping);
@@ -425,7 +425,8 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
     SmallVector<Value> labels;
     for (unsigned i : args.labels)
       labels.push_back(mapping.lookup(forward.getArgument(i)));
-    Value hits = buildTopKHits(b, forward.getLoc(), output, labels, topK.getInt());
+    Value hits =
+        buildTopKHits(b, forward.getLoc(), output, labels, topK.getInt());
     if (!hits)
       return emitError(output.getLoc(), "top_k_accuracy needs an output of "
                                         "[batch, labels x classes] scores");
@@ -435,7 +436,8 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
   for (unsigned r = 0; r < 2; ++r)
     eval.setResultAttrs(r, forward.getResultAttrDict(r));
   if (topK)
-    eval.setResultAttr(2, model::kResultAttr, b.getStringAttr(model::kTopKHitsResult));
+    eval.setResultAttr(2, model::kResultAttr,
+                       b.getStringAttr(model::kTopKHitsResult));
   return success();
 }
 

@@ -20,9 +20,9 @@ static Value hitsOfLabel(OpBuilder &b, Location loc, Value scores, Value label,
   Type f32 = b.getF32Type();
   Value oneHot = OneHotOp::create(b, loc, label, classes);
   // The label's score, [batch, 1] (adding zeros elsewhere keeps it exact).
-  Value labelScore = ReduceSumOp::create(b, loc, MulOp::create(b, loc, scores, oneHot),
-                                         b.getDenseI64ArrayAttr({1}),
-                                         b.getBoolAttr(true));
+  Value labelScore =
+      ReduceSumOp::create(b, loc, MulOp::create(b, loc, scores, oneHot),
+                          b.getDenseI64ArrayAttr({1}), b.getBoolAttr(true));
   // Greater scores beat it (x - y > 0 exactly when x > y, for finite floats).
   Value greater =
       StepOp::create(b, loc, type, SubOp::create(b, loc, scores, labelScore));
@@ -36,9 +36,11 @@ static Value hitsOfLabel(OpBuilder &b, Location loc, Value scores, Value label,
   Value lower = ConstantOp::create(
       b, loc, DenseElementsAttr::get(squareType, ArrayRef<float>(lowerValues)));
   Value below = MatmulOp::create(b, loc, oneHot, lower);
-  Value tied = MulOp::create(b, loc, EqualOp::create(b, loc, scores, labelScore), below);
-  Value beaten = ReduceSumOp::create(b, loc, AddOp::create(b, loc, greater, tied),
-                                     b.getDenseI64ArrayAttr({1}), b.getBoolAttr(false));
+  Value tied =
+      MulOp::create(b, loc, EqualOp::create(b, loc, scores, labelScore), below);
+  Value beaten =
+      ReduceSumOp::create(b, loc, AddOp::create(b, loc, greater, tied),
+                          b.getDenseI64ArrayAttr({1}), b.getBoolAttr(false));
   // In the top k: fewer than k beat it, i.e. k - 0.5 - beaten > 0.
   auto scalar = RankedTensorType::get({}, f32);
   Value bound = ConstantOp::create(b, loc, scalar, float(k) - 0.5f);
@@ -59,9 +61,9 @@ Value buildTopKHits(OpBuilder &b, Location loc, Value output, ValueRange labels,
   for (auto [l, label] : llvm::enumerate(labels)) {
     Value scores = output;
     if (labels.size() > 1)
-      scores = SliceOp::create(b, loc, output,
-                               b.getDenseI64ArrayAttr({0, int64_t(l) * classes}),
-                               b.getDenseI64ArrayAttr({-1, classes}));
+      scores = SliceOp::create(
+          b, loc, output, b.getDenseI64ArrayAttr({0, int64_t(l) * classes}),
+          b.getDenseI64ArrayAttr({-1, classes}));
     Value count = hitsOfLabel(b, loc, scores, label, k);
     hits = hits ? AddOp::create(b, loc, hits, count).getResult() : count;
   }

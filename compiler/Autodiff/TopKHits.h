@@ -13,8 +13,9 @@ namespace kiln {
 /// order of argmax and of a stable descending sort), and the label is in
 /// the top k when fewer than k scores beat it. Null if `output` is not
 /// [batch, L * C].
-mlir::Value buildTopKHits(mlir::OpBuilder &b, mlir::Location loc, mlir::Value output,
-                          mlir::ValueRange labels, int64_t k);
+mlir::Value buildTopKHits(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value output, mlir::ValueRange labels,
+                          int64_t k);
 
 } // namespace kiln
 

@@ -985,8 +985,9 @@ LogicalResult Generator::checkMetrics(const MetricLocations &metrics,
       continue;
     if (labels.empty() || realLabel)
       return error(where) << metric << " needs i32 class labels"
-                          << (realLabel ? ", but '" + realLabel->name + "' is f32"
-                                        : "")
+                          << (realLabel
+                                  ? ", but '" + realLabel->name + "' is f32"
+                                  : "")
                           << " (a regression model reports its loss)";
     // Several labels: each has its block of the output's class scores.
     int64_t perExample = 1;
@@ -1000,8 +1001,9 @@ LogicalResult Generator::checkMetrics(const MetricLocations &metrics,
                           << " labels reads one block of class scores per "
                              "label from each row of the output, but '"
                           << module.output->first << "' is "
-                          << formatUserType(type) << ", whose rows do not split into "
-                          << count << " equal blocks";
+                          << formatUserType(type)
+                          << ", whose rows do not split into " << count
+                          << " equal blocks";
   }
   if (!metrics.topK.isValid())
     return success();
@@ -1013,9 +1015,9 @@ LogicalResult Generator::checkMetrics(const MetricLocations &metrics,
   int64_t classes = type.getDimSize(1) / count;
   if (recipe.topK > classes)
     return error(metrics.topK)
-           << "k = " << recipe.topK << " exceeds the " << classes
-           << " classes " << (count > 1 ? "per label " : "") << "of '"
-           << module.output->first << "'";
+           << "k = " << recipe.topK << " exceeds the " << classes << " classes "
+           << (count > 1 ? "per label " : "") << "of '" << module.output->first
+           << "'";
   return success();
 }
 

@@ -534,7 +534,8 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
         return failure();
       return SmallVector<std::string>{*name};
     }
-    if (format->name == "idx" || !list || list->elements.size() != labels.size()) {
+    if (format->name == "idx" || !list ||
+        list->elements.size() != labels.size()) {
       auto diag = error(value.getLoc())
                   << "the model has " << labels.size() << " label"
                   << (labels.size() == 1 ? "" : "s") << " (";
@@ -678,8 +679,8 @@ LogicalResult RecipeReader::csvColumnGroups(const ast::Expr &expr,
         return error(column->getLoc())
                << "column '" << *name << "' is "
                << (!labelColumns.contains(*name) ? "listed twice"
-                   : source.moreLabels.empty() ? "the label"
-                                               : "a label");
+                   : source.moreLabels.empty()   ? "the label"
+                                                 : "a label");
       names.push_back(*name);
     }
   }

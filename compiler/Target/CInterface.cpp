@@ -139,7 +139,8 @@ std::string formatCParameters(const CFunction &function, bool packed,
   for (CRole role : {CRole::Input, CRole::Label}) {
     if (packed && isPackedRole(function, role)) {
       os << comma
-         << (role == CRole::Input ? "const float *inputs" : "const void *labels");
+         << (role == CRole::Input ? "const float *inputs"
+                                  : "const void *labels");
       continue;
     }
     each(role, [&](const CArgument &a) {

@@ -331,7 +331,8 @@ void EmitCInterfacePass::runOnOperation() {
     FailureOr<CFunction> function = describeCFunction(impl.getSymName(), roles);
     bool packed = succeeded(function) && needsPackedVariant(*function);
     if (failed(emitWrapper(impl, stateSize.getInt(), false, false)) ||
-        (packed && failed(emitWrapper(impl, stateSize.getInt(), true, false))) ||
+        (packed &&
+         failed(emitWrapper(impl, stateSize.getInt(), true, false))) ||
         (function->hasMetrics &&
          failed(emitWrapper(impl, stateSize.getInt(), packed, true))))
       return signalPassFailure();

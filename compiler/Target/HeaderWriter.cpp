@@ -227,13 +227,13 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os,
         labelDTypes.push_back(a.dtype == "i32" ? "KILN_DTYPE_I32"
                                                : "KILN_DTYPE_F32");
     // The table's label_dtype: class indices only if every label is one.
-    StringRef labelDType = llvm::all_equal(labelDTypes) ? labelDTypes.front()
-                                                        : "KILN_DTYPE_F32";
+    StringRef labelDType =
+        llvm::all_equal(labelDTypes) ? labelDTypes.front() : "KILN_DTYPE_F32";
     // One label: its own type; several: the packed buffer.
-    std::string labelType =
-        severalLabels ? "const void *"
-        : argumentOf(step, CRole::Label).dtype == "i32" ? "const int32_t *"
-                                                        : "const float *";
+    std::string labelType = severalLabels ? "const void *"
+                            : argumentOf(step, CRole::Label).dtype == "i32"
+                                ? "const int32_t *"
+                                : "const float *";
     os << "\n#ifdef KILN_MODEL_H /* include <kiln/model.h> first */\n";
     writeStateEntries(os, model, prefix, layout);
     if (severalInputs) {

@@ -139,9 +139,9 @@ LogicalResult LowerToStateABIPass::lowerFunction(func::FuncOp func,
     auto name = attrs ? attrs.getAs<StringAttr>(model::kResultAttr)
                       : StringAttr();
     StringRef resultName = name ? name.getValue() : "";
-    CRole role = resultName == "loss"                    ? CRole::Loss
+    CRole role = resultName == "loss"                   ? CRole::Loss
                  : resultName == model::kTopKHitsResult ? CRole::Metric
-                                                         : CRole::Output;
+                                                        : CRole::Output;
     roles.push_back(abiRole(b, role, resultName, type.getShape()));
   }
   for (unsigned i : scalarArgs) {

@@ -100,9 +100,9 @@ kiln_dataset *kiln_dataset_create_f32(const char *source, int64_t n,
 kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *err,
                                   size_t err_len) {
   n = std::clamp<int64_t>(n, 0, dataset->size);
-  kiln_dataset *subset =
-      allocateDataset(dataset->featuresSource.c_str(), "", n, dataset->exampleSize,
-                      err, err_len, KILN_DTYPE_F32, dataset->labelWidth());
+  kiln_dataset *subset = allocateDataset(dataset->featuresSource.c_str(), "", n,
+                                         dataset->exampleSize, err, err_len,
+                                         KILN_DTYPE_F32, dataset->labelWidth());
   if (!subset)
     return nullptr;
   subset->labelParts = dataset->labelParts;
@@ -117,8 +117,10 @@ kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *
 
 int kiln_dataset_append_labels(kiln_dataset *dataset, const kiln_dataset *other,
                                char *err, size_t err_len) {
-  if (other->size != dataset->size || !other->hasLabels || !dataset->hasLabels) {
-    setError(err, err_len, "%s: %" PRId64 " labelled examples, but %s has %" PRId64 "%s",
+  if (other->size != dataset->size || !other->hasLabels ||
+      !dataset->hasLabels) {
+    setError(err, err_len,
+             "%s: %" PRId64 " labelled examples, but %s has %" PRId64 "%s",
              other->labelParts.front().source.c_str(),
              other->hasLabels ? other->size : 0,
              dataset->labelParts.front().source.c_str(), dataset->size,
@@ -134,12 +136,14 @@ int kiln_dataset_append_labels(kiln_dataset *dataset, const kiln_dataset *other,
     return -1;
   }
   for (int64_t i = 0; i < dataset->size; ++i) {
-    std::copy_n(dataset->labelsAt(i), left, labels.get() + size_t(i) * (left + right));
+    std::copy_n(dataset->labelsAt(i), left,
+                labels.get() + size_t(i) * (left + right));
     std::copy_n(other->labelsAt(i), right,
                 labels.get() + size_t(i) * (left + right) + left);
   }
   dataset->labelData = std::move(labels);
-  dataset->labelParts.insert(dataset->labelParts.end(), other->labelParts.begin(),
+  dataset->labelParts.insert(dataset->labelParts.end(),
+                             other->labelParts.begin(),
                              other->labelParts.end());
   return 0;
 }
@@ -211,9 +215,11 @@ const float *kiln_dataset_features(const kiln_dataset *dataset) {
 }
 
 /// The dataset's one label if it is of `dtype`, else null.
-static const kiln::LabelPart *onlyLabel(const kiln_dataset *dataset, int32_t dtype) {
+static const kiln::LabelPart *onlyLabel(const kiln_dataset *dataset,
+                                        int32_t dtype) {
   const LabelPart &first = dataset->labelParts.front();
-  return dataset->labelParts.size() == 1 && first.dtype == dtype ? &first : nullptr;
+  return dataset->labelParts.size() == 1 && first.dtype == dtype ? &first
+                                                                 : nullptr;
 }
 
 const int32_t *kiln_dataset_labels(const kiln_dataset *dataset) {
@@ -250,7 +256,8 @@ int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
   int64_t width = dataset->labelWidth(), column = 0;
   for (const LabelPart &part : dataset->labelParts) {
     if (part.dtype != KILN_DTYPE_I32) {
-      setError(err, err_len, "%s: the labels are real values, not class indices",
+      setError(err, err_len,
+               "%s: the labels are real values, not class indices",
                part.source.c_str());
       return -1;
     }

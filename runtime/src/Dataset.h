@@ -54,7 +54,9 @@ struct kiln_dataset {
   int32_t *classLabels() const {
     return reinterpret_cast<int32_t *>(labelData.get());
   }
-  float *valueLabels() const { return reinterpret_cast<float *>(labelData.get()); }
+  float *valueLabels() const {
+    return reinterpret_cast<float *>(labelData.get());
+  }
 };
 
 namespace kiln {

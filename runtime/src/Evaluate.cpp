@@ -37,7 +37,7 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
   bool fits = dataset.hasLabels && int32_t(dataset.labelParts.size()) == labels;
   for (int32_t i = 0; fits && i < labels; ++i) {
     const LabelPart &part = dataset.labelParts[size_t(i)];
-    int32_t dtype = labels > 1 ? model.label_dtypes[i]
+    int32_t dtype = labels > 1                         ? model.label_dtypes[i]
                     : kiln_model_is_classifier(&model) ? KILN_DTYPE_I32
                                                        : KILN_DTYPE_F32;
     int64_t size = labels > 1 ? model.label_sizes[i] : labelSize;
@@ -52,35 +52,42 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
         text += std::string(i ? ", " : "") +
                 (dtypeOf(i) == KILN_DTYPE_I32
                      ? "class indices"
-                     : std::to_string(size) + " real-valued label" + (size == 1 ? "" : "s"));
+                     : std::to_string(size) + " real-valued label" +
+                           (size == 1 ? "" : "s"));
       }
-      return count == 1 ? text : std::to_string(count) + " labels (" + text + ")";
+      return count == 1 ? text
+                        : std::to_string(count) + " labels (" + text + ")";
     };
     auto modelDType = [&](int32_t i) {
-      return labels > 1 ? model.label_dtypes[i]
+      return labels > 1                         ? model.label_dtypes[i]
              : kiln_model_is_classifier(&model) ? int32_t(KILN_DTYPE_I32)
                                                 : int32_t(KILN_DTYPE_F32);
     };
     std::string wanted = describe(labels, modelDType, [&](int32_t i) {
       return labels > 1 ? model.label_sizes[i] : labelSize;
     });
-    std::string held =
-        !dataset.hasLabels
-            ? "no labels"
-            : describe(
-                  int32_t(dataset.labelParts.size()),
-                  [&](int32_t i) { return dataset.labelParts[size_t(i)].dtype; },
-                  [&](int32_t i) { return dataset.labelParts[size_t(i)].size; });
-    setError(err, errLen, "%s: the model takes %s per example, the dataset has %s",
-             dataset.labelParts.front().source.c_str(), wanted.c_str(), held.c_str());
+    std::string held = !dataset.hasLabels
+                           ? "no labels"
+                           : describe(
+                                 int32_t(dataset.labelParts.size()),
+                                 [&](int32_t i) {
+                                   return dataset.labelParts[size_t(i)].dtype;
+                                 },
+                                 [&](int32_t i) {
+                                   return dataset.labelParts[size_t(i)].size;
+                                 });
+    setError(err, errLen,
+             "%s: the model takes %s per example, the dataset has %s",
+             dataset.labelParts.front().source.c_str(), wanted.c_str(),
+             held.c_str());
     return false;
   }
   if (!kiln_model_is_classifier(&model))
     return true;
   // Generated losses index their outputs by label; an out-of-range label
   // would read outside them.
-  return kiln_dataset_check_labels(&dataset, kiln_model_classes_per_label(&model),
-                                   err, errLen) == 0;
+  return kiln_dataset_check_labels(
+             &dataset, kiln_model_classes_per_label(&model), err, errLen) == 0;
 }
 
 bool kiln::checkTopK(const kiln_model &model, int64_t k, char *err, size_t errLen) {
@@ -101,7 +108,8 @@ int32_t kiln::numLabels(const kiln_model &model) {
 }
 
 int64_t kiln::countCorrect(const kiln_model &model, const float *outputs,
-                           const int32_t *labels, int64_t rows, int64_t *confusion) {
+                           const int32_t *labels, int64_t rows,
+                           int64_t *confusion) {
   int32_t count = numLabels(model);
   int64_t classes = kiln_model_classes_per_label(&model);
   int64_t correct = 0;
@@ -165,8 +173,9 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
   MallocArray<unsigned char> packedLabels = allocateArray<unsigned char>(
       labels > 1 ? batchRows * int64_t(dataset->labelBytes()) : 1);
   if (!outputs || !packed || !packedLabels) {
-    setError(err, err_len, "out of memory for %" PRId64 " x %" PRId64 " outputs",
-             batchRows, numOutputs);
+    setError(err, err_len,
+             "out of memory for %" PRId64 " x %" PRId64 " outputs", batchRows,
+             numOutputs);
     return -1;
   }
   if (confusion && !classifier) {
@@ -190,13 +199,15 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
     // exact in f32.
     float hits = 0;
     float batchLoss =
-        top_k > 0 ? model->evaluate_metrics(state, x, y, rows, outputs.get(), &hits)
-                  : model->evaluate(state, x, y, rows, outputs.get());
+        top_k > 0
+            ? model->evaluate_metrics(state, x, y, rows, outputs.get(), &hits)
+            : model->evaluate(state, x, y, rows, outputs.get());
     weightedLoss += double(batchLoss) * double(rows);
     inTopK += int64_t(hits);
     const int32_t *labelRows = dataset->classLabels() + first * labels;
     if (classifier)
-      correct += countCorrect(*model, outputs.get(), labelRows, rows, confusion);
+      correct +=
+          countCorrect(*model, outputs.get(), labelRows, rows, confusion);
   }
   double size = double(dataset->size);
   double pairs = size * double(labels);

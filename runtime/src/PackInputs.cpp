@@ -7,8 +7,9 @@
 /// Copies `rows` rows of `count` blocks of 4-byte elements (sizes[i] each,
 /// side by side in a row) into `packed`, block i of every row after those
 /// of block i - 1.
-static void packBlocks(const unsigned char *rowData, int64_t rows, int32_t count,
-                       const int64_t *sizes, unsigned char *packed) {
+static void packBlocks(const unsigned char *rowData, int64_t rows,
+                       int32_t count, const int64_t *sizes,
+                       unsigned char *packed) {
   int64_t width = 0;
   for (int32_t i = 0; i < count; ++i)
     width += sizes[i];
@@ -32,8 +33,8 @@ const float *kiln::packInputs(const kiln_model &model, const float *x, int64_t r
   return scratch;
 }
 
-const void *kiln::packLabels(const kiln_model &model, const void *y, int64_t rows,
-                             void *scratch) {
+const void *kiln::packLabels(const kiln_model &model, const void *y,
+                             int64_t rows, void *scratch) {
   if (model.num_labels <= 1)
     return y;
   packBlocks(static_cast<const unsigned char *>(y), rows, model.num_labels,

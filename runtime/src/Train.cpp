@@ -172,7 +172,8 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
       model->num_inputs > 1 ? options->batch_size * model->input_size : 1);
   // Several labels: the same for them.
   MallocArray<unsigned char> packedLabels = allocateArray<unsigned char>(
-      numLabels(*model) > 1 ? options->batch_size * int64_t(train->labelBytes()) : 1);
+      numLabels(*model) > 1 ? options->batch_size * int64_t(train->labelBytes())
+                            : 1);
   if (!report->history || !batchOutputs || !packed || !packedLabels) {
     setError(err, err_len, "out of memory for %" PRId64 " epochs of history",
              options->epochs);

@@ -61,8 +61,8 @@ DatasetPtr tableDataset(int64_t first) {
     features.insert(features.end(), kLogits[row], kLogits[row] + kClasses);
     labels.push_back(kLabels[row]);
   }
-  return DatasetPtr(kiln_dataset_create("table", kRows, kClasses, features.data(),
-                                        labels.data(), nullptr, 0));
+  return DatasetPtr(kiln_dataset_create(
+      "table", kRows, kClasses, features.data(), labels.data(), nullptr, 0));
 }
 
 /// How many rows of the table have their label among the first k of the
@@ -73,9 +73,11 @@ int64_t referenceHits(int64_t k) {
     std::vector<int64_t> order(kClasses);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return kLogits[r][a] != kLogits[r][b] ? kLogits[r][a] > kLogits[r][b] : a < b;
+      return kLogits[r][a] != kLogits[r][b] ? kLogits[r][a] > kLogits[r][b]
+                                            : a < b;
     });
-    hits += std::find(order.begin(), order.begin() + k, kLabels[r]) != order.begin() + k;
+    hits += std::find(order.begin(), order.begin() + k, kLabels[r]) !=
+            order.begin() + k;
   }
   return hits;
 }
@@ -120,9 +122,12 @@ TEST(TopKAccuracyTest, SeveralLabelsAreScoredOnTheirBlocks) {
   ASSERT_EQ(model.num_labels, 2);
   DatasetPtr left = tableDataset(0), right = tableDataset(3);
   char err[256] = "";
-  ASSERT_EQ(kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)), 0)
+  ASSERT_EQ(
+      kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)),
+      0)
       << err;
-  ASSERT_EQ(kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
+  ASSERT_EQ(
+      kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
       << err;
   StatePtr state = initialized(model);
   for (int64_t batch : {1, 5, 8}) {
@@ -132,7 +137,8 @@ TEST(TopKAccuracyTest, SeveralLabelsAreScoredOnTheirBlocks) {
               0)
         << err;
     // Both blocks go through every row once: twice the hits of 8 rows.
-    EXPECT_DOUBLE_EQ(metrics.top_k_accuracy, 2.0 * double(referenceHits(2)) / 16)
+    EXPECT_DOUBLE_EQ(metrics.top_k_accuracy,
+                     2.0 * double(referenceHits(2)) / 16)
         << "batch " << batch;
     EXPECT_DOUBLE_EQ(metrics.accuracy, 2.0 * double(referenceHits(1)) / 16);
   }
@@ -143,8 +149,8 @@ TEST(TopKAccuracyTest, NotMeasuredWithoutK) {
   StatePtr state = initialized(model);
   DatasetPtr data = tableDataset(0);
   kiln_metrics metrics;
-  ASSERT_EQ(kiln_evaluate_metrics(&model, state.get(), data.get(), 4, 0, &metrics,
-                                  nullptr, nullptr, 0),
+  ASSERT_EQ(kiln_evaluate_metrics(&model, state.get(), data.get(), 4, 0,
+                                  &metrics, nullptr, nullptr, 0),
             0);
   EXPECT_TRUE(std::isnan(metrics.top_k_accuracy));
   EXPECT_DOUBLE_EQ(metrics.accuracy, 2.0 / 8);
@@ -156,11 +162,12 @@ TEST(TopKAccuracyTest, RefusesAKNotCompiledIn) {
   DatasetPtr data = tableDataset(0);
   kiln_metrics metrics;
   char err[256] = "";
-  EXPECT_EQ(kiln_evaluate_metrics(&model, state.get(), data.get(), 4, 3, &metrics,
-                                  nullptr, err, sizeof(err)),
+  EXPECT_EQ(kiln_evaluate_metrics(&model, state.get(), data.get(), 4, 3,
+                                  &metrics, nullptr, err, sizeof(err)),
             -1);
-  EXPECT_STREQ(err, "top-k accuracy with k = 3 is compiled into evaluate by "
-                    "metrics = [top_k_accuracy(k = 3)]; model 'top_k_2' has k = 2");
+  EXPECT_STREQ(err,
+               "top-k accuracy with k = 3 is compiled into evaluate by "
+               "metrics = [top_k_accuracy(k = 3)]; model 'top_k_2' has k = 2");
 }
 
 } // namespace

@@ -164,7 +164,8 @@ int runEval(const EvalRequest &request) {
   int64_t classes = kiln_model_classes_per_label(&model);
   int32_t labels = std::max(model.num_labels, 1);
   bool classifier = kiln_model_is_classifier(&model);
-  std::vector<int64_t> confusion(classifier ? size_t(labels * classes * classes) : 0);
+  std::vector<int64_t> confusion(classifier ? size_t(labels * classes * classes)
+                                            : 0);
   kiln_metrics metrics;
   char err[512] = "";
   if (kiln_evaluate_metrics(
@@ -225,7 +226,8 @@ int runPredict(const PredictRequest &request) {
   if (!input)
     return fail(input.takeError());
   const kiln_dataset *examples = input->get();
-  int64_t count = kiln_dataset_size(examples), outputsPerRow = model.output_size;
+  int64_t count = kiln_dataset_size(examples),
+          outputsPerRow = model.output_size;
   int64_t classes = kiln_model_classes_per_label(&model);
   int32_t labels = std::max(model.num_labels, 1);
   char err[512] = "";
@@ -279,8 +281,8 @@ int runPredict(const PredictRequest &request) {
   }
   if (labelled)
     errs() << format("accuracy %.4f (%lld of %lld %s)\n",
-                     double(correct) / double(count * labels), (long long)correct,
-                     (long long)(count * labels),
+                     double(correct) / double(count * labels),
+                     (long long)correct, (long long)(count * labels),
                      labels > 1 ? "labels" : "examples");
   return 0;
 }

@@ -97,14 +97,17 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
       return DatasetPtr(kiln_dataset_load_idx(features.c_str(), name, scale,
                                               shift, err, sizeof(err)));
     if (source.format == "npy")
-      return DatasetPtr((real ? kiln_dataset_load_npy_f32 : kiln_dataset_load_npy)(
-          features.c_str(), name, scale, shift, err, sizeof(err)));
+      return DatasetPtr(
+          (real ? kiln_dataset_load_npy_f32 : kiln_dataset_load_npy)(
+              features.c_str(), name, scale, shift, err, sizeof(err)));
     if (source.format == "csv")
-      return DatasetPtr((real ? kiln_dataset_load_csv_f32 : kiln_dataset_load_csv)(
-          features.c_str(), name, scale, shift, err, sizeof(err)));
-    return DatasetPtr((real ? kiln_dataset_load_npz_f32 : kiln_dataset_load_npz)(
-        features.c_str(), source.xKey.c_str(), name, scale, shift, err,
-        sizeof(err)));
+      return DatasetPtr(
+          (real ? kiln_dataset_load_csv_f32 : kiln_dataset_load_csv)(
+              features.c_str(), name, scale, shift, err, sizeof(err)));
+    return DatasetPtr(
+        (real ? kiln_dataset_load_npz_f32
+              : kiln_dataset_load_npz)(features.c_str(), source.xKey.c_str(),
+                                       name, scale, shift, err, sizeof(err)));
   };
   if (!llvm::is_contained({"idx", "npy", "csv", "npz"}, source.format))
     return createStringError(inconvertibleErrorCode(),
@@ -112,7 +115,7 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
                              "npy or npz)",
                              source.format.c_str());
   bool paths = source.format == "idx" || source.format == "npy";
-  DatasetPtr dataset = load(0, paths                     ? resolvePath(source.labels, baseDir)
+  DatasetPtr dataset = load(0, paths ? resolvePath(source.labels, baseDir)
                                : source.format == "csv" ? source.labelColumn
                                                         : source.yKey);
   if (!dataset)
@@ -120,7 +123,8 @@ static Expected<DatasetPtr> loadSource(const DataSource &source,
   // Several labels: each further one is loaded with the features again (the
   // loaders read labels beside features) and put beside the first.
   for (auto [i, label] : llvm::enumerate(source.moreLabels)) {
-    DatasetPtr part = load(int32_t(i + 1), paths ? resolvePath(label, baseDir) : label);
+    DatasetPtr part =
+        load(int32_t(i + 1), paths ? resolvePath(label, baseDir) : label);
     if (!part || kiln_dataset_append_labels(dataset.get(), part.get(), err,
                                             sizeof(err)) != 0)
       return runtimeError(err);
@@ -191,8 +195,9 @@ static Error finish(DatasetPtr &dataset, std::optional<int64_t> limit,
       return runtimeError(err);
   }
   if (kiln_model_is_classifier(&model) &&
-      kiln_dataset_check_labels(dataset.get(), kiln_model_classes_per_label(&model),
-                                err, sizeof(err)))
+      kiln_dataset_check_labels(dataset.get(),
+                                kiln_model_classes_per_label(&model), err,
+                                sizeof(err)))
     return runtimeError(err);
   return Error::success();
 }
@@ -257,11 +262,11 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
   if (int32_t(request.paths.size()) != inputs &&
       (source.format != "csv" || request.paths.size() > 1))
     return createStringError(
-        inconvertibleErrorCode(),
-        "the model has %d input%s: give --input %s",
+        inconvertibleErrorCode(), "the model has %d input%s: give --input %s",
         inputs, inputs == 1 ? "" : "s",
-        inputs == 1 ? "once" : "one .npy file per input, in declaration order "
-                               "(or one CSV file)");
+        inputs == 1 ? "once"
+                    : "one .npy file per input, in declaration order "
+                      "(or one CSV file)");
   if (request.paths.size() > 1 && source.format != "npy")
     return createStringError(inconvertibleErrorCode(),
                              "several --input files must be .npy files, one "
@@ -285,8 +290,9 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
       return createStringError(inconvertibleErrorCode(),
                                "the model has %d label%s: give --labels %s",
                                labels, labels == 1 ? "" : "s",
-                               labels == 1 ? "once" : "once per label, in "
-                                                      "declaration order");
+                               labels == 1 ? "once"
+                                           : "once per label, in "
+                                             "declaration order");
     source.labels = request.labels.front();
     source.moreLabels.assign(request.labels.begin() + 1, request.labels.end());
   }

@@ -162,16 +162,17 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
   if (Error error = bindSymbol(loaded->handle, prefix + "_evaluate" + suffix,
                                table.evaluate))
     return std::move(error);
-  if (Error error = bindSymbol(loaded->handle,
-                               prefix + "_predict" + (severalInputs ? "_packed" : ""),
-                               table.predict))
+  if (Error error =
+          bindSymbol(loaded->handle,
+                     prefix + "_predict" + (severalInputs ? "_packed" : ""),
+                     table.predict))
     return std::move(error);
   // top_k_accuracy(k), compiled into evaluate's metrics variant.
   if (info.recipe.topK > 0) {
     table.top_k = info.recipe.topK;
-    if (Error error =
-            bindSymbol(loaded->handle, prefix + "_evaluate" + suffix + "_metrics",
-                       table.evaluate_metrics))
+    if (Error error = bindSymbol(loaded->handle,
+                                 prefix + "_evaluate" + suffix + "_metrics",
+                                 table.evaluate_metrics))
       return std::move(error);
   }
 

@@ -96,7 +96,8 @@ typedef struct kiln_model {
  * several labels, every one, with as many class scores each. */
 static inline int kiln_model_is_classifier(const kiln_model *model) {
   return (model->label_dtype == 0 || model->label_dtype == KILN_DTYPE_I32) &&
-         (model->num_labels <= 1 || model->output_size % model->num_labels == 0);
+         (model->num_labels <= 1 ||
+          model->output_size % model->num_labels == 0);
 }
 
 /* Class scores per example and label of a classifier (output_size for one
