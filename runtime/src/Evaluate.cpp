@@ -32,16 +32,21 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
              model.name ? model.name : "", model.num_inputs, inputs, model.input_size);
     return false;
   }
+  // Label i of the model: its type and its values per example.
   int32_t labels = numLabels(model);
-  int64_t labelSize = model.label_size ? model.label_size : 1;
+  auto modelDType = [&](int32_t i) {
+    return labels > 1                         ? model.label_dtypes[i]
+           : kiln_model_is_classifier(&model) ? int32_t(KILN_DTYPE_I32)
+                                              : int32_t(KILN_DTYPE_F32);
+  };
+  auto modelSize = [&](int32_t i) -> int64_t {
+    return labels > 1 ? model.label_sizes[i]
+                      : model.label_size ? model.label_size : 1;
+  };
   bool fits = dataset.hasLabels && int32_t(dataset.labelParts.size()) == labels;
   for (int32_t i = 0; fits && i < labels; ++i) {
     const LabelPart &part = dataset.labelParts[size_t(i)];
-    int32_t dtype = labels > 1                         ? model.label_dtypes[i]
-                    : kiln_model_is_classifier(&model) ? KILN_DTYPE_I32
-                                                       : KILN_DTYPE_F32;
-    int64_t size = labels > 1 ? model.label_sizes[i] : labelSize;
-    fits = part.dtype == dtype && part.size == size;
+    fits = part.dtype == modelDType(i) && part.size == modelSize(i);
   }
   if (!fits) {
     // "class indices", "3 real-valued labels", "2 labels (class indices, ...)".
@@ -58,14 +63,7 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
       return count == 1 ? text
                         : std::to_string(count) + " labels (" + text + ")";
     };
-    auto modelDType = [&](int32_t i) {
-      return labels > 1                         ? model.label_dtypes[i]
-             : kiln_model_is_classifier(&model) ? int32_t(KILN_DTYPE_I32)
-                                                : int32_t(KILN_DTYPE_F32);
-    };
-    std::string wanted = describe(labels, modelDType, [&](int32_t i) {
-      return labels > 1 ? model.label_sizes[i] : labelSize;
-    });
+    std::string wanted = describe(labels, modelDType, modelSize);
     std::string held = !dataset.hasLabels
                            ? "no labels"
                            : describe(
