@@ -40,8 +40,9 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
                                               : int32_t(KILN_DTYPE_F32);
   };
   auto modelSize = [&](int32_t i) -> int64_t {
-    return labels > 1 ? model.label_sizes[i]
-                      : model.label_size ? model.label_size : 1;
+    return labels > 1         ? model.label_sizes[i]
+           : model.label_size ? model.label_size
+                              : 1;
   };
   bool fits = dataset.hasLabels && int32_t(dataset.labelParts.size()) == labels;
   for (int32_t i = 0; fits && i < labels; ++i) {
