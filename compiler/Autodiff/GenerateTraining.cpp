@@ -8,6 +8,7 @@
 #include "Autodiff/Optimizers.h"
 #include "Autodiff/Regularization.h"
 #include "Autodiff/ReverseMode.h"
+#include "Autodiff/TopKHits.h"
 #include "Kiln/IR/KilnModel.h"
 #include "Kiln/IR/KilnOps.h"
 #include "Transforms/Passes.h"
@@ -397,9 +398,12 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
   SmallVector<Type> argTypes;
   for (unsigned i : order)
     argTypes.push_back(forward.getArgument(i).getType());
-  func::FuncOp eval =
-      createFunction(model::kEvaluateFunc, argTypes,
-                     forward.getFunctionType().getResults(), forward.getLoc());
+  SmallVector<Type> resultTypes(forward.getFunctionType().getResults());
+  auto topK = getOperation()->getAttrOfType<IntegerAttr>(model::kTopKAttr);
+  if (topK)
+    resultTypes.push_back(RankedTensorType::get({}, b.getF32Type()));
+  func::FuncOp eval = createFunction(model::kEvaluateFunc, argTypes,
+                                     resultTypes, forward.getLoc());
   b.setInsertionPointToStart(&eval.getBody().front());
   IRMapping mapping;
   unsigned next = addStateReads(eval, mapping);
@@ -414,10 +418,26 @@ LogicalResult GenerateTrainingPass::buildEvaluate() {
                                   args.params.size()));
   if (failed(loss))
     return failure();
-  SmallVector<Value> results{*loss, mapping.lookup(forwardResult(forward, 1))};
+  Value output = mapping.lookup(forwardResult(forward, 1));
+  SmallVector<Value> results{*loss, output};
+  // top_k_accuracy(k): the batch's hits, counted beside the loss.
+  if (topK) {
+    SmallVector<Value> labels;
+    for (unsigned i : args.labels)
+      labels.push_back(mapping.lookup(forward.getArgument(i)));
+    Value hits =
+        buildTopKHits(b, forward.getLoc(), output, labels, topK.getInt());
+    if (!hits)
+      return emitError(output.getLoc(), "top_k_accuracy needs an output of "
+                                        "[batch, labels x classes] scores");
+    results.push_back(hits);
+  }
   func::ReturnOp::create(b, forward.getLoc(), results);
   for (unsigned r = 0; r < 2; ++r)
     eval.setResultAttrs(r, forward.getResultAttrDict(r));
+  if (topK)
+    eval.setResultAttr(2, model::kResultAttr,
+                       b.getStringAttr(model::kTopKHitsResult));
   return success();
 }
 

@@ -969,31 +969,55 @@ FailureOr<Value> Generator::expression(const ast::Expr &expr) {
 
 LogicalResult Generator::checkMetrics(const MetricLocations &metrics,
                                       Value output) {
-  const ast::InputDecl *label = nullptr;
+  SmallVector<const ast::InputDecl *> labels;
   for (const ast::InputDecl &input : module.inputs)
-    if (input.isLabel && !label)
-      label = &input;
+    if (input.isLabel)
+      labels.push_back(&input);
+  const ast::InputDecl *realLabel = nullptr;
+  for (const ast::InputDecl *label : labels)
+    if (label->type.elementType != ast::ElementType::I32 && !realLabel)
+      realLabel = label;
+  auto type = cast<RankedTensorType>(output.getType());
+  int64_t count = std::max<int64_t>(labels.size(), 1);
   for (auto [where, metric] : {std::pair(metrics.accuracy, "accuracy"),
                                std::pair(metrics.topK, "top_k_accuracy")}) {
     if (!where.isValid())
       continue;
-    if (!label || label->type.elementType != ast::ElementType::I32)
+    if (labels.empty() || realLabel)
       return error(where) << metric << " needs i32 class labels"
-                          << (label ? ", but '" + label->name + "' is f32" : "")
+                          << (realLabel
+                                  ? ", but '" + realLabel->name + "' is f32"
+                                  : "")
                           << " (a regression model reports its loss)";
+    // Several labels: each has its block of the output's class scores.
+    int64_t perExample = 1;
+    for (int64_t d : type.getShape().drop_front())
+      perExample = ShapedType::isDynamic(d) || ShapedType::isDynamic(perExample)
+                       ? ShapedType::kDynamic
+                       : perExample * d;
+    if (count > 1 && (type.getRank() < 2 || ShapedType::isDynamic(perExample) ||
+                      perExample % count != 0))
+      return error(where) << metric << " with " << count
+                          << " labels reads one block of class scores per "
+                             "label from each row of the output, but '"
+                          << module.output->first << "' is "
+                          << formatUserType(type)
+                          << ", whose rows do not split into " << count
+                          << " equal blocks";
   }
   if (!metrics.topK.isValid())
     return success();
-  auto type = cast<RankedTensorType>(output.getType());
   if (type.getRank() != 2 || type.isDynamicDim(1))
     return error(metrics.topK)
            << "top_k_accuracy needs an output of class scores [batch, C], "
               "but '"
            << module.output->first << "' is " << formatUserType(type);
-  if (recipe.topK > type.getDimSize(1))
+  int64_t classes = type.getDimSize(1) / count;
+  if (recipe.topK > classes)
     return error(metrics.topK)
-           << "k = " << recipe.topK << " exceeds the " << type.getDimSize(1)
-           << " classes of '" << module.output->first << "'";
+           << "k = " << recipe.topK << " exceeds the " << classes << " classes "
+           << (count > 1 ? "per label " : "") << "of '" << module.output->first
+           << "'";
   return success();
 }
 

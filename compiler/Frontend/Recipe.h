@@ -33,6 +33,10 @@ struct DataSource {
   std::vector<std::string> moreInputs;
   std::string labels; // idx, npy: the labels file; empty otherwise
   std::string labelColumn;            // csv
+  /// A model of several labels: the labels files (npy), columns (csv,
+  /// `label = ["y1", "y2"]`) or arrays (npz, `y = [...]`) of the second and
+  /// later labels; labels, labelColumn or yKey holds the first.
+  std::vector<std::string> moreLabels;
   /// csv `inputs = [["x1", "x2"], ["x3"]]`: the columns of each input, in
   /// the model's order (empty: every column but the label, in file order).
   std::vector<std::vector<std::string>> columnGroups;

@@ -359,6 +359,8 @@ LogicalResult RecipeReader::metrics(const ast::Expr &expr) {
       return failure();
     recipe.topK = *k;
     metricLocs.topK = (*args)[0]->getLoc();
+    // Compiled into evaluate (kiln-generate-training).
+    module->setAttr(model::kTopKAttr, builder.getI64IntegerAttr(*k));
   }
   return success();
 }
@@ -517,9 +519,64 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
          << "1\"], [\"" << inputs[1] << "1\"]])";
     return failure();
   }
+  // A model of several labels reads one labels file (npy), column (csv) or
+  // array (npz) per label: a list, in declaration order.
+  SmallVector<StringRef> labels;
+  for (const ast::InputDecl &input : file.inputs)
+    if (input.isLabel)
+      labels.push_back(input.name);
+  auto labelNames = [&](const ast::Expr &value,
+                        StringRef what) -> FailureOr<SmallVector<std::string>> {
+    auto *list = dyn_cast<ast::ListExpr>(&value);
+    if (labels.size() <= 1 && !list) {
+      auto name = text(value, what);
+      if (failed(name))
+        return failure();
+      return SmallVector<std::string>{*name};
+    }
+    if (format->name == "idx" || !list ||
+        list->elements.size() != labels.size()) {
+      auto diag = error(value.getLoc())
+                  << "the model has " << labels.size() << " label"
+                  << (labels.size() == 1 ? "" : "s") << " (";
+      llvm::interleaveComma(labels, diag);
+      diag << "): ";
+      if (format->name == "idx")
+        return diag << "idx holds one label per image; give npy, npz or csv "
+                       "one labels file, array or column per label",
+               failure();
+      diag << "give one per label, in that order, e.g. ";
+      std::string names;
+      for (auto [i, label] : llvm::enumerate(labels))
+        names += (i ? "\", \"" : "[\"") + label.str() +
+                 (format->name == "npy" ? ".npy" : "");
+      names += "\"]";
+      if (format->name == "npy")
+        diag << "npy(\"x.npy\", " << names << ")";
+      else
+        diag << (format->name == "csv" ? "label = " : "y = ") << names;
+      return failure();
+    }
+    SmallVector<std::string> names;
+    for (const ast::ExprPtr &element : list->elements) {
+      auto name = text(*element, what);
+      if (failed(name))
+        return failure();
+      names.push_back(*name);
+    }
+    return names;
+  };
   SmallVector<std::string, 2> files;
   for (auto [i, arg] : llvm::enumerate(call->args)) {
     std::string what = "the " + format->files[i].str() + "'s path";
+    if (i == 1) {
+      auto paths = labelNames(*arg, what);
+      if (failed(paths))
+        return failure();
+      files.push_back(paths->front());
+      source.moreLabels.assign(paths->begin() + 1, paths->end());
+      continue;
+    }
     if (i == 0 && featureList && inputs.size() > 1) {
       for (const ast::ExprPtr &element : featureList->elements) {
         auto path = text(*element, what);
@@ -546,20 +603,32 @@ FailureOr<DataSource> RecipeReader::dataSource(const ast::Expr &expr) {
       return error(call->getLoc())
              << "'csv' needs the name of its label column, e.g. "
              << format->example;
-    auto column = text(*label, "the label column name");
-    if (failed(column))
+    auto columns = labelNames(*label, "the label column name");
+    if (failed(columns))
       return failure();
-    source.labelColumn = *column;
+    source.labelColumn = columns->front();
+    source.moreLabels.assign(columns->begin() + 1, columns->end());
     if (columnGroups && failed(csvColumnGroups(*columnGroups, source)))
       return failure();
   }
-  for (StringRef key : {"x", "y"})
-    if (const ast::Expr *value = findKeyword(*call, key)) {
-      auto name = text(*value, "the array name '" + key.str() + "'");
-      if (failed(name))
-        return failure();
-      (key == "x" ? source.xKey : source.yKey) = *name;
-    }
+  if (const ast::Expr *value = findKeyword(*call, "x")) {
+    auto name = text(*value, "the array name 'x'");
+    if (failed(name))
+      return failure();
+    source.xKey = *name;
+  }
+  if (const ast::Expr *value = findKeyword(*call, "y")) {
+    auto names = labelNames(*value, "the array name 'y'");
+    if (failed(names))
+      return failure();
+    source.yKey = names->front();
+    source.moreLabels.assign(names->begin() + 1, names->end());
+  } else if (format->name == "npz" && labels.size() > 1) {
+    return error(call->getLoc())
+           << "the model has " << labels.size()
+           << " labels: name the array of each, e.g. y = [\"" << labels[0]
+           << "\", \"" << labels[1] << "\"]";
+  }
   for (StringRef key : {"scale", "shift"})
     if (const ast::Expr *value = findKeyword(*call, key)) {
       auto number = evaluateNumber(*value, error);
@@ -584,7 +653,10 @@ LogicalResult RecipeReader::csvColumnGroups(const ast::Expr &expr,
            << "'inputs' lists the columns of each of the model's "
            << inputs.size() << " input" << (inputs.size() == 1 ? "" : "s")
            << ", e.g. [[\"x1\", \"x2\"], [\"x3\"]]";
-  llvm::StringSet<> seen{source.labelColumn};
+  llvm::StringSet<> labelColumns{source.labelColumn};
+  for (const std::string &column : source.moreLabels)
+    labelColumns.insert(column);
+  llvm::StringSet<> seen = labelColumns;
   for (auto [input, group] : llvm::zip(inputs, groups->elements)) {
     auto *columns = dyn_cast<ast::ListExpr>(group.get());
     int64_t size = 1;
@@ -606,7 +678,9 @@ LogicalResult RecipeReader::csvColumnGroups(const ast::Expr &expr,
       if (!seen.insert(*name).second)
         return error(column->getLoc())
                << "column '" << *name << "' is "
-               << (*name == source.labelColumn ? "the label" : "listed twice");
+               << (!labelColumns.contains(*name) ? "listed twice"
+                   : source.moreLabels.empty()   ? "the label"
+                                                 : "a label");
       names.push_back(*name);
     }
   }

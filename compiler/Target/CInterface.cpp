@@ -22,6 +22,8 @@ static StringRef roleName(CRole role) {
     return "output";
   case CRole::Loss:
     return "loss";
+  case CRole::Metric:
+    return "metric";
   case CRole::Scalar:
     return "scalar";
   }
@@ -68,6 +70,7 @@ FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
             .Case("label", CRole::Label)
             .Case("output", CRole::Output)
             .Case("loss", CRole::Loss)
+            .Case("metric", CRole::Metric)
             .Case("scalar", CRole::Scalar)
             .Default(std::nullopt);
     if (!kind)
@@ -85,6 +88,7 @@ FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
                                                     ShapedType::kDynamic))
       function.hasBatch = true;
     function.returnsLoss |= *kind == CRole::Loss;
+    function.hasMetrics |= *kind == CRole::Metric;
     function.arguments.push_back(std::move(argument));
   }
   function.writesState = llvm::any_of(function.arguments, [](const CArgument &a) {
@@ -93,17 +97,34 @@ FailureOr<CFunction> describeCFunction(StringRef implName, ArrayAttr roles) {
   return function;
 }
 
+/// How many arguments of `function` have `role`.
+static int64_t countRole(const CFunction &function, CRole role) {
+  return llvm::count_if(function.arguments,
+                        [&](const CArgument &a) { return a.role == role; });
+}
+
+bool isPackedRole(const CFunction &function, CRole role) {
+  return (role == CRole::Input || role == CRole::Label) &&
+         countRole(function, role) > 1;
+}
+
 bool needsPackedVariant(const CFunction &function) {
-  return llvm::count_if(function.arguments, [](const CArgument &a) {
-           return a.role == CRole::Input;
-         }) > 1;
+  return isPackedRole(function, CRole::Input) ||
+         isPackedRole(function, CRole::Label);
 }
 
 std::string packedFunctionName(const CFunction &function) {
   return function.name + "_packed";
 }
 
-std::string formatCParameters(const CFunction &function, bool packed) {
+std::string metricsFunctionName(const CFunction &function) {
+  return (needsPackedVariant(function) ? packedFunctionName(function)
+                                       : function.name) +
+         "_metrics";
+}
+
+std::string formatCParameters(const CFunction &function, bool packed,
+                              bool metrics) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::ListSeparator comma;
@@ -115,19 +136,25 @@ std::string formatCParameters(const CFunction &function, bool packed) {
   each(CRole::State, [&](const CArgument &) {
     os << comma << (function.writesState ? "void *state" : "const void *state");
   });
-  if (packed)
-    os << comma << "const float *inputs";
-  for (CRole role : {CRole::Input, CRole::Label})
+  for (CRole role : {CRole::Input, CRole::Label}) {
+    if (packed && isPackedRole(function, role)) {
+      os << comma
+         << (role == CRole::Input ? "const float *inputs"
+                                  : "const void *labels");
+      continue;
+    }
     each(role, [&](const CArgument &a) {
-      if (packed && role == CRole::Input)
-        return;
       os << comma << (a.dtype == "i32" ? "const int32_t *" : "const float *")
          << a.name;
     });
+  }
   if (function.hasBatch)
     os << comma << "int64_t batch";
   each(CRole::Output,
        [&](const CArgument &a) { os << comma << "float *" << a.name; });
+  if (metrics)
+    each(CRole::Metric,
+         [&](const CArgument &a) { os << comma << "float *" << a.name; });
   each(CRole::Scalar,
        [&](const CArgument &a) { os << comma << "uint64_t " << a.name; });
   return text;

@@ -28,8 +28,10 @@ inline constexpr llvm::StringLiteral kMutableStateName = "state";
 inline constexpr llvm::StringLiteral kConstStateName = "const_state";
 
 /// What an impl argument is. State is the flat state buffer; Input/Label
-/// are batch buffers the caller reads from; Output/Loss are written.
-enum class CRole { State, Input, Label, Output, Loss, Scalar };
+/// are batch buffers the caller reads from; Output/Loss are written, and so
+/// is Metric (an f32[] count such as evaluate's top_k_hits), which only the
+/// metrics variant of a function takes (see metricsFunctionName).
+enum class CRole { State, Input, Label, Output, Loss, Metric, Scalar };
 
 /// Every buffer is f32 but labels, which are i32 class indices or f32
 /// values: their role records `dtype` ("i32" when absent).
@@ -59,20 +61,34 @@ struct CFunction {
   bool hasBatch = false;
   bool returnsLoss = false;
   bool writesState = false; // init and train_step
+  bool hasMetrics = false;  // a Metric argument: there is a metrics variant
 };
 
 mlir::FailureOr<CFunction> describeCFunction(llvm::StringRef implName,
                                              mlir::ArrayAttr roles);
 
-/// A function with several inputs also has a packed variant, which takes
-/// them in one buffer `inputs`: each input's [batch, ...] block after the
-/// other, in declaration order (what the runtime's kiln_model passes).
+/// A function with several inputs or several labels also has a packed
+/// variant, which takes each of those roles in one buffer: `inputs` (f32),
+/// each input's [batch, ...] block after the other in declaration order,
+/// and `labels`, the same for the labels (4-byte i32 or f32 elements, each
+/// block of its label's type). A role with one buffer keeps its parameter.
+/// The runtime's kiln_model passes the packed variants.
 bool needsPackedVariant(const CFunction &function);
+/// Whether `role` comes in one buffer in the packed variant of `function`.
+bool isPackedRole(const CFunction &function, CRole role);
 std::string packedFunctionName(const CFunction &function); // <name>_packed
 
+/// A function with Metric arguments is public in two forms: the plain one
+/// (and packed variant) computes and drops them; the metrics variant, in the
+/// form the runtime's kiln_model takes (packed when there is a packed
+/// variant), also writes each to a `float *` after the outputs.
+std::string metricsFunctionName(const CFunction &function);
+
 /// The C parameter list, e.g. "void *state, const float *x, int64_t batch";
-/// `packed`: that of the packed variant.
-std::string formatCParameters(const CFunction &function, bool packed = false);
+/// `packed`: that of the packed variant; `metrics`: with the Metric
+/// pointers.
+std::string formatCParameters(const CFunction &function, bool packed = false,
+                              bool metrics = false);
 
 } // namespace kiln
 

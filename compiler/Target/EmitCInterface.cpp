@@ -10,6 +10,7 @@
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace kiln {
 #define GEN_PASS_DEF_EMITCINTERFACE
@@ -27,9 +28,11 @@ public:
   void runOnOperation() override;
 
 private:
-  /// `packed`: the inputs come in one buffer, see packedFunctionName.
+  /// `packed`: several inputs or labels come in one buffer each, see
+  /// needsPackedVariant; `metrics`: the Metric arguments are parameters
+  /// (else scratch), see metricsFunctionName.
   LogicalResult emitWrapper(LLVM::LLVMFuncOp impl, int64_t stateSize,
-                            bool packed);
+                            bool packed, bool metrics);
   void emitStateSize(StringRef model, int64_t stateSize);
   /// The workspace kept between calls (kiln.workspace on the module):
   /// `<model>_workspace_reserve(bytes)` (internal) grows it, and the public
@@ -40,7 +43,8 @@ private:
 } // namespace
 
 LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
-                                              int64_t stateSize, bool packed) {
+                                              int64_t stateSize, bool packed,
+                                              bool metrics) {
   auto described = describeCFunction(
       impl.getSymName(), impl->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr));
   if (failed(described))
@@ -64,20 +68,25 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
       }
   };
   addParams(CRole::State, ptrType);
-  unsigned packedIndex = paramTypes.size();
-  if (packed) {
-    paramTypes.push_back(ptrType);
-    paramOwners.push_back(nullptr);
-  } else {
-    addParams(CRole::Input, ptrType);
+  // The one buffer of each packed role, by role.
+  DenseMap<CRole, unsigned> packedIndex;
+  for (CRole role : {CRole::Input, CRole::Label}) {
+    if (packed && isPackedRole(function, role)) {
+      packedIndex[role] = paramTypes.size();
+      paramTypes.push_back(ptrType);
+      paramOwners.push_back(nullptr);
+    } else {
+      addParams(role, ptrType);
+    }
   }
-  addParams(CRole::Label, ptrType);
   unsigned batchIndex = paramTypes.size();
   if (function.hasBatch) {
     paramTypes.push_back(i64);
     paramOwners.push_back(nullptr);
   }
   addParams(CRole::Output, ptrType);
+  if (metrics)
+    addParams(CRole::Metric, ptrType);
   addParams(CRole::Scalar, i64);
 
   OpBuilder b(context);
@@ -85,7 +94,10 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
   Type resultType =
       function.returnsLoss ? Type(f32) : LLVM::LLVMVoidType::get(context);
   auto wrapper = LLVM::LLVMFuncOp::create(
-      b, loc, packed ? packedFunctionName(function) : function.name,
+      b, loc,
+      metrics  ? metricsFunctionName(function)
+      : packed ? packedFunctionName(function)
+               : function.name,
       LLVM::LLVMFunctionType::get(resultType, paramTypes));
   Block *body = wrapper.addEntryBlock(b);
   b.setInsertionPointToStart(body);
@@ -97,17 +109,21 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
   auto paramOf = [&](const CArgument &a) {
     return body->getArgument(llvm::find(paramOwners, &a) - paramOwners.begin());
   };
-  // Packed: input i starts after the blocks of the inputs before it.
-  Value packedOffset = packed ? constant(0) : Value();
-  auto packedInput = [&](const CArgument &a) -> Value {
+  // Packed: argument i of a role starts after the blocks of those before it
+  // (4-byte elements whether f32 or i32).
+  DenseMap<CRole, Value> packedOffset;
+  auto packedPointer = [&](const CArgument &a) -> Value {
+    Value &offset = packedOffset[a.role];
+    if (!offset)
+      offset = constant(0);
     Value pointer = LLVM::GEPOp::create(b, loc, ptrType, f32,
-                                        body->getArgument(packedIndex),
-                                        ValueRange{packedOffset});
+                                        body->getArgument(packedIndex[a.role]),
+                                        ValueRange{offset});
     Value elements = constant(1);
     for (int64_t d : a.shape)
       elements = LLVM::MulOp::create(
           b, loc, elements, d == ShapedType::kDynamic ? batch : constant(d));
-    packedOffset = LLVM::AddOp::create(b, loc, packedOffset, elements);
+    offset = LLVM::AddOp::create(b, loc, offset, elements);
     return pointer;
   };
 
@@ -124,8 +140,11 @@ LogicalResult EmitCInterfacePass::emitWrapper(LLVM::LLVMFuncOp impl,
     if (a.role == CRole::Loss) {
       lossSlot = LLVM::AllocaOp::create(b, loc, ptrType, f32, constant(1));
       pointer = lossSlot;
-    } else if (packed && a.role == CRole::Input) {
-      pointer = packedInput(a);
+    } else if (a.role == CRole::Metric && !metrics) {
+      // Computed and dropped (a few f32 sums beside the loss).
+      pointer = LLVM::AllocaOp::create(b, loc, ptrType, f32, constant(1));
+    } else if (packedIndex.count(a.role)) {
+      pointer = packedPointer(a);
     } else {
       pointer = paramOf(a);
     }
@@ -308,11 +327,14 @@ void EmitCInterfacePass::runOnOperation() {
       impls.push_back(func);
   });
   for (LLVM::LLVMFuncOp impl : impls) {
-    if (failed(emitWrapper(impl, stateSize.getInt(), /*packed=*/false)))
-      return signalPassFailure();
     auto roles = impl->getAttrOfType<ArrayAttr>(kCInterfaceRolesAttr);
-    if (needsPackedVariant(*describeCFunction(impl.getSymName(), roles)) &&
-        failed(emitWrapper(impl, stateSize.getInt(), /*packed=*/true)))
+    FailureOr<CFunction> function = describeCFunction(impl.getSymName(), roles);
+    bool packed = succeeded(function) && needsPackedVariant(*function);
+    if (failed(emitWrapper(impl, stateSize.getInt(), false, false)) ||
+        (packed &&
+         failed(emitWrapper(impl, stateSize.getInt(), true, false))) ||
+        (function->hasMetrics &&
+         failed(emitWrapper(impl, stateSize.getInt(), packed, true))))
       return signalPassFailure();
   }
   emitStateSize(model, stateSize.getInt());

@@ -169,14 +169,23 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os,
   for (const CFunction &function : functions) {
     os << (function.returnsLoss ? "float " : "void ") << function.name << "("
        << formatCParameters(function) << ");\n";
-    if (needsPackedVariant(function))
+    bool packed = needsPackedVariant(function);
+    if (packed)
       os << "/* The same with the inputs packed one block after another. */\n"
          << (function.returnsLoss ? "float " : "void ")
          << packedFunctionName(function) << "("
          << formatCParameters(function, /*packed=*/true) << ");\n";
+    if (function.hasMetrics)
+      os << "/* The same" << (packed ? ", packed," : "")
+         << " also writing the metrics compiled in (top_k_hits: how many\n"
+            "   (example, label) pairs have their label among the top k "
+            "outputs). */\n"
+         << (function.returnsLoss ? "float " : "void ")
+         << metricsFunctionName(function) << "("
+         << formatCParameters(function, packed, /*metrics=*/true) << ");\n";
   }
 
-  // The runtime's model table, for the common one-input/one-label case.
+  // The runtime's model table.
   auto find = [&](StringRef suffix) -> const CFunction * {
     for (const CFunction &f : functions)
       if (StringRef(f.name).ends_with(suffix))
@@ -191,59 +200,100 @@ LogicalResult writeHeader(ModuleOp module, llvm::raw_ostream &os,
                           [&](const CArgument &a) { return a.role == role; });
   };
   if (predict && step && evaluate && count(step, CRole::Input) >= 1 &&
-      count(step, CRole::Label) == 1 && count(predict, CRole::Output) == 1 &&
+      count(step, CRole::Label) >= 1 && count(predict, CRole::Output) == 1 &&
       count(evaluate, CRole::Output) == 1) {
     auto argumentOf = [&](const CFunction *f, CRole role) -> const CArgument & {
       return *llvm::find_if(f->arguments,
                             [&](const CArgument &a) { return a.role == role; });
     };
-    const CArgument &label = argumentOf(step, CRole::Label);
-    StringRef labelType = label.dtype == "i32" ? "int32_t" : "float";
-    // Several inputs: the table holds the packed functions.
-    bool packed = needsPackedVariant(*step);
+    // Several inputs or labels: the table holds the packed functions.
     auto called = [&](const CFunction *f) {
-      return packed ? packedFunctionName(*f) : f->name;
+      return needsPackedVariant(*f) ? packedFunctionName(*f) : f->name;
     };
-    SmallVector<std::string> inputSizes;
+    auto sizesOf = [&](CRole role) {
+      SmallVector<std::string> sizes;
+      for (const CArgument &a : step->arguments)
+        if (a.role == role)
+          sizes.push_back(prefix + "_" + upper(a.name) + "_SIZE");
+      return sizes;
+    };
+    SmallVector<std::string> inputSizes = sizesOf(CRole::Input);
+    SmallVector<std::string> labelSizes = sizesOf(CRole::Label);
+    bool severalInputs = inputSizes.size() > 1;
+    bool severalLabels = labelSizes.size() > 1;
+    SmallVector<StringRef> labelDTypes;
     for (const CArgument &a : step->arguments)
-      if (a.role == CRole::Input)
-        inputSizes.push_back(prefix + "_" + upper(a.name) + "_SIZE");
+      if (a.role == CRole::Label)
+        labelDTypes.push_back(a.dtype == "i32" ? "KILN_DTYPE_I32"
+                                               : "KILN_DTYPE_F32");
+    // The table's label_dtype: class indices only if every label is one.
+    StringRef labelDType =
+        llvm::all_equal(labelDTypes) ? labelDTypes.front() : "KILN_DTYPE_F32";
+    // One label: its own type; several: the packed buffer.
+    std::string labelType = severalLabels ? "const void *"
+                            : argumentOf(step, CRole::Label).dtype == "i32"
+                                ? "const int32_t *"
+                                : "const float *";
     os << "\n#ifdef KILN_MODEL_H /* include <kiln/model.h> first */\n";
     writeStateEntries(os, model, prefix, layout);
-    if (packed) {
+    if (severalInputs) {
       os << "static const int64_t " << model << "_input_sizes[] = {";
       llvm::interleaveComma(inputSizes, os);
+      os << "};\n";
+    }
+    if (severalLabels) {
+      os << "static const int64_t " << model << "_label_sizes[] = {";
+      llvm::interleaveComma(labelSizes, os);
+      os << "};\nstatic const int32_t " << model << "_label_dtypes[] = {";
+      llvm::interleaveComma(labelDTypes, os);
       os << "};\n";
     }
     // kiln_model passes labels as `const void *` whatever their type.
     os << "static inline float " << model
        << "_kiln_train_step(void *state, const float *x, const void *y, "
           "int64_t batch) {\n  return "
-       << called(step) << "(state, x, (const " << labelType
-       << " *)y, batch);\n}\n"
+       << called(step) << "(state, x, (" << labelType << ")y, batch);\n}\n"
        << "static inline float " << model
        << "_kiln_evaluate(const void *state, const float *x, const void *y, "
           "int64_t batch,\n    float *outputs) {\n  return "
-       << called(evaluate) << "(state, x, (const " << labelType
-       << " *)y, batch, outputs);\n}\n";
+       << called(evaluate) << "(state, x, (" << labelType
+       << ")y, batch, outputs);\n}\n";
+    if (evaluate->hasMetrics)
+      os << "static inline float " << model
+         << "_kiln_evaluate_metrics(const void *state, const float *x, "
+            "const void *y,\n    int64_t batch, float *outputs, float "
+            "*top_k_hits) {\n  return "
+         << metricsFunctionName(*evaluate) << "(state, x, (" << labelType
+         << ")y, batch, outputs, top_k_hits);\n}\n";
+    std::string field = "\n  m.";
     os << "static inline kiln_model " << model << "_kiln_model(void) {\n"
-       << "  kiln_model m = {\"" << model << "\", " << prefix
-       << "_STATE_SIZE, " << llvm::join(inputSizes, " + ") << ", " << prefix
-       << "_" << upper(argumentOf(predict, CRole::Output).name)
-       << "_SIZE,\n                  " << model << "_init, " << model
-       << "_kiln_train_step, " << model << "_kiln_evaluate, "
-       << called(predict) << ",\n                  " << model
-       << "_state_entries, " << layout.size() << ", "
-       << (label.dtype == "i32" ? "KILN_DTYPE_I32" : "KILN_DTYPE_F32") << ", "
-       << prefix << "_" << upper(label.name) << "_SIZE, ";
-    if (packed)
-      os << inputSizes.size() << ", " << model << "_input_sizes";
-    else
-      os << "0, NULL";
+       << "  kiln_model m = {0};" << field << "name = \"" << model << "\";"
+       << field << "state_size = " << prefix << "_STATE_SIZE;" << field
+       << "input_size = " << llvm::join(inputSizes, " + ") << ";" << field
+       << "output_size = " << prefix << "_"
+       << upper(argumentOf(predict, CRole::Output).name) << "_SIZE;" << field
+       << "init = " << model << "_init;" << field << "train_step = " << model
+       << "_kiln_train_step;" << field << "evaluate = " << model
+       << "_kiln_evaluate;" << field << "predict = " << called(predict) << ";"
+       << field << "state_entries = " << model << "_state_entries;" << field
+       << "num_state_entries = " << layout.size() << ";" << field
+       << "label_dtype = " << labelDType << ";" << field
+       << "label_size = " << llvm::join(labelSizes, " + ") << ";";
+    if (severalInputs)
+      os << field << "num_inputs = " << inputSizes.size() << ";" << field
+         << "input_sizes = " << model << "_input_sizes;";
     if (stateOnDevice)
-      os << ",\n                  " << model << "_state_to_host, " << model
-         << "_state_from_host";
-    os << "};\n  return m;\n}\n#endif\n";
+      os << field << "state_to_host = " << model << "_state_to_host;" << field
+         << "state_from_host = " << model << "_state_from_host;";
+    if (severalLabels)
+      os << field << "num_labels = " << labelSizes.size() << ";" << field
+         << "label_sizes = " << model << "_label_sizes;" << field
+         << "label_dtypes = " << model << "_label_dtypes;";
+    if (auto topK = module->getAttrOfType<IntegerAttr>(model::kTopKAttr);
+        topK && evaluate->hasMetrics)
+      os << field << "top_k = " << topK.getInt() << ";" << field
+         << "evaluate_metrics = " << model << "_kiln_evaluate_metrics;";
+    os << "\n  return m;\n}\n#endif\n";
   }
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << prefix
      << "_H */\n";

@@ -138,9 +138,11 @@ LogicalResult LowerToStateABIPass::lowerFunction(func::FuncOp func,
     argTypes.push_back(bufferOf(type));
     auto name = attrs ? attrs.getAs<StringAttr>(model::kResultAttr)
                       : StringAttr();
-    bool isLoss = name && name.getValue() == "loss";
-    roles.push_back(abiRole(b, isLoss ? CRole::Loss : CRole::Output,
-                            name ? name.getValue() : "", type.getShape()));
+    StringRef resultName = name ? name.getValue() : "";
+    CRole role = resultName == "loss"                   ? CRole::Loss
+                 : resultName == model::kTopKHitsResult ? CRole::Metric
+                                                        : CRole::Output;
+    roles.push_back(abiRole(b, role, resultName, type.getShape()));
   }
   for (unsigned i : scalarArgs) {
     argTypes.push_back(func.getArgumentTypes()[i]);

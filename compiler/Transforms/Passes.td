@@ -24,7 +24,11 @@ def GenerateTraining : Pass<"kiln-generate-training", "::mlir::ModuleOp"> {
         built from each op's GradientOpInterface, gradient clipping, the
         learning-rate schedule at the step counter, and the optimizer update
         as one fused `linalg.generic` per parameter (parameter and slots);
-      - `@evaluate(params..., inputs, labels) -> (loss, output)`;
+      - `@evaluate(params..., inputs, labels) -> (loss, output)`, and with
+        `kiln.top_k = k` on the module a third result `kiln.result =
+        "top_k_hits"`: the f32[] number of (example, label) pairs whose label
+        is among the top k of its block of the output (ties to the lower
+        class index), built from one_hot, step, equal and sums;
       - `@predict(params..., inputs) -> output` (label-free slice).
     State arguments and results carry `kiln.state = "<name>"`.
   }];
@@ -60,7 +64,8 @@ def LowerToStateABI : Pass<"kiln-state-abi", "::mlir::ModuleOp"> {
     After: functions `@<model>_<fn>_impl` that take the whole state as one
     `memref<?xi8>` (each entry a `memref.view` at a 64-byte aligned offset),
     inputs and labels as memrefs with a dynamic batch, and outputs (loss,
-    predictions) as memref arguments written with
+    predictions, evaluate's `top_k_hits` with the role "metric") as memref
+    arguments written with
     `bufferization.materialize_in_destination`, so one-shot bufferization
     updates parameters in place. The layout is recorded in
     `kiln.state_layout` and `kiln.state_size` on the module.
@@ -78,8 +83,11 @@ def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
     `@<model>_<fn>` taking plain pointers and a batch size (the API in the
     generated header), building the memref descriptors the impl expects and
     returning the loss as a float. Also adds `@<model>_state_size`. An impl
-    of several inputs also gets `@<model>_<fn>_packed`, which takes them in
-    one buffer, each input's [batch, ...] block after the other.
+    of several inputs or several labels also gets `@<model>_<fn>_packed`,
+    which takes each of those roles in one buffer, each argument's
+    [batch, ...] block after the other. Metric arguments (evaluate's
+    `top_k_hits`) go to scratch in those, and to pointers after the outputs
+    in `@<model>_<fn>[_packed]_metrics`.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

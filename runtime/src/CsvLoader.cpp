@@ -100,14 +100,14 @@ kiln_dataset *loadCsv(const char *path, const char *label_column, int32_t labelD
         return nullptr;
       }
       if (c == labelIndex && labelDType == KILN_DTYPE_F32) {
-        dataset->values[row - 1] = float(value);
+        dataset->valueLabels()[row - 1] = float(value);
       } else if (c == labelIndex) {
         if (value < 0 || value != std::floor(value) || value > INT32_MAX) {
           setError(err, err_len, "%s:%zu: label '%s' is not a class index", path,
                    row + 1, cell.c_str());
           return nullptr;
         }
-        dataset->labels[row - 1] = int32_t(value);
+        dataset->classLabels()[row - 1] = int32_t(value);
       } else {
         *features++ = float(value) * scale + shift;
       }

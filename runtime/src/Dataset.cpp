@@ -21,7 +21,7 @@ kiln_dataset *kiln::allocateDataset(const char *featuresSource,
              featuresSource, size, exampleSize);
     return nullptr;
   }
-  if (size > INT64_MAX / exampleSize || size > INT64_MAX / labelSize) {
+  if (size > INT64_MAX / exampleSize || size > INT64_MAX / 4 / labelSize) {
     setError(err, errLen, "%s: dataset of %" PRId64 " x %" PRId64 " floats is too large",
              featuresSource, size, exampleSize);
     return nullptr;
@@ -31,16 +31,11 @@ kiln_dataset *kiln::allocateDataset(const char *featuresSource,
     dataset->size = size;
     dataset->exampleSize = exampleSize;
     dataset->features = allocateArray<float>(size * exampleSize);
-    dataset->labelDType = labelDType;
-    dataset->labelSize = labelSize;
-    if (labelDType == KILN_DTYPE_I32)
-      dataset->labels = allocateArray<int32_t>(size);
-    else
-      dataset->values = allocateArray<float>(size * labelSize);
+    dataset->labelParts = {LabelPart{labelDType, labelSize, labelsSource}};
+    dataset->labelData = allocateArray<unsigned char>(size * labelSize * 4);
     dataset->featuresSource = featuresSource;
-    dataset->labelsSource = labelsSource;
   }
-  if (!dataset || !dataset->features || !(dataset->labels || dataset->values)) {
+  if (!dataset || !dataset->features || !dataset->labelData) {
     setError(err, errLen, "%s: out of memory for %" PRId64 " x %" PRId64 " floats",
              featuresSource, size, exampleSize);
     return nullptr;
@@ -55,7 +50,7 @@ kiln_dataset *kiln::allocateUnlabelledDataset(const char *featuresSource,
       allocateDataset(featuresSource, featuresSource, size, exampleSize, err, errLen);
   if (!dataset)
     return nullptr;
-  std::fill_n(dataset->labels.get(), size, 0);
+  std::fill_n(dataset->classLabels(), size, 0);
   dataset->hasLabels = false;
   return dataset;
 }
@@ -82,7 +77,7 @@ kiln_dataset *kiln_dataset_create(const char *source, int64_t n, int64_t example
   if (!dataset)
     return nullptr;
   std::copy_n(features, n * example_size, dataset->features.get());
-  std::copy_n(labels, n, dataset->labels.get());
+  std::copy_n(labels, n, dataset->classLabels());
   return dataset;
 }
 
@@ -98,18 +93,19 @@ kiln_dataset *kiln_dataset_create_f32(const char *source, int64_t n,
   if (!dataset)
     return nullptr;
   std::copy_n(features, n * example_size, dataset->features.get());
-  std::copy_n(labels, n * label_size, dataset->values.get());
+  std::copy_n(labels, n * label_size, dataset->valueLabels());
   return dataset;
 }
 
 kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *err,
                                   size_t err_len) {
   n = std::clamp<int64_t>(n, 0, dataset->size);
-  kiln_dataset *subset = allocateDataset(
-      dataset->featuresSource.c_str(), dataset->labelsSource.c_str(), n,
-      dataset->exampleSize, err, err_len, dataset->labelDType, dataset->labelSize);
+  kiln_dataset *subset = allocateDataset(dataset->featuresSource.c_str(), "", n,
+                                         dataset->exampleSize, err, err_len,
+                                         KILN_DTYPE_F32, dataset->labelWidth());
   if (!subset)
     return nullptr;
+  subset->labelParts = dataset->labelParts;
   std::copy_n(dataset->features.get(), n * dataset->exampleSize,
               subset->features.get());
   if (n > 0)
@@ -117,6 +113,39 @@ kiln_dataset *kiln_dataset_subset(const kiln_dataset *dataset, int64_t n, char *
                 subset->labelsAt(0));
   subset->hasLabels = dataset->hasLabels;
   return subset;
+}
+
+int kiln_dataset_append_labels(kiln_dataset *dataset, const kiln_dataset *other,
+                               char *err, size_t err_len) {
+  if (other->size != dataset->size || !other->hasLabels ||
+      !dataset->hasLabels) {
+    setError(err, err_len,
+             "%s: %" PRId64 " labelled examples, but %s has %" PRId64 "%s",
+             other->labelParts.front().source.c_str(),
+             other->hasLabels ? other->size : 0,
+             dataset->labelParts.front().source.c_str(), dataset->size,
+             dataset->hasLabels ? "" : " without labels");
+    return -1;
+  }
+  size_t left = dataset->labelBytes(), right = other->labelBytes();
+  MallocArray<unsigned char> labels =
+      allocateArray<unsigned char>(dataset->size * int64_t(left + right));
+  if (!labels) {
+    setError(err, err_len, "%s: out of memory for its labels",
+             other->labelParts.front().source.c_str());
+    return -1;
+  }
+  for (int64_t i = 0; i < dataset->size; ++i) {
+    std::copy_n(dataset->labelsAt(i), left,
+                labels.get() + size_t(i) * (left + right));
+    std::copy_n(other->labelsAt(i), right,
+                labels.get() + size_t(i) * (left + right) + left);
+  }
+  dataset->labelData = std::move(labels);
+  dataset->labelParts.insert(dataset->labelParts.end(),
+                             other->labelParts.begin(),
+                             other->labelParts.end());
+  return 0;
 }
 
 int kiln_dataset_append_features(kiln_dataset *dataset, const kiln_dataset *other,
@@ -185,20 +214,36 @@ const float *kiln_dataset_features(const kiln_dataset *dataset) {
   return dataset->features.get();
 }
 
+/// The dataset's one label if it is of `dtype`, else null.
+static const kiln::LabelPart *onlyLabel(const kiln_dataset *dataset,
+                                        int32_t dtype) {
+  const LabelPart &first = dataset->labelParts.front();
+  return dataset->labelParts.size() == 1 && first.dtype == dtype ? &first
+                                                                 : nullptr;
+}
+
 const int32_t *kiln_dataset_labels(const kiln_dataset *dataset) {
-  return dataset->labels.get();
+  return onlyLabel(dataset, KILN_DTYPE_I32) ? dataset->classLabels() : nullptr;
 }
 
 const float *kiln_dataset_labels_f32(const kiln_dataset *dataset) {
-  return dataset->values.get();
+  return onlyLabel(dataset, KILN_DTYPE_F32) ? dataset->valueLabels() : nullptr;
 }
 
 int32_t kiln_dataset_label_dtype(const kiln_dataset *dataset) {
-  return dataset->labelDType;
+  return dataset->labelParts.front().dtype;
 }
 
 int64_t kiln_dataset_label_size(const kiln_dataset *dataset) {
-  return dataset->labelSize;
+  return dataset->labelParts.front().size;
+}
+
+const void *kiln_dataset_label_rows(const kiln_dataset *dataset) {
+  return dataset->labelData.get();
+}
+
+int32_t kiln_dataset_num_labels(const kiln_dataset *dataset) {
+  return int32_t(dataset->labelParts.size());
 }
 
 int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
@@ -208,20 +253,25 @@ int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,
              dataset->featuresSource.c_str());
     return -1;
   }
-  if (dataset->labelDType != KILN_DTYPE_I32) {
-    setError(err, err_len, "%s: the labels are real values, not class indices",
-             dataset->labelsSource.c_str());
-    return -1;
-  }
-  for (int64_t i = 0; i < dataset->size; ++i) {
-    int32_t label = dataset->labels[i];
-    if (label < 0 || label >= num_classes) {
+  int64_t width = dataset->labelWidth(), column = 0;
+  for (const LabelPart &part : dataset->labelParts) {
+    if (part.dtype != KILN_DTYPE_I32) {
       setError(err, err_len,
-               "%s: label at index %" PRId64 " is %" PRId32
-               ", expected 0..%" PRId64 " for %" PRId64 " classes",
-               dataset->labelsSource.c_str(), i, label, num_classes - 1, num_classes);
+               "%s: the labels are real values, not class indices",
+               part.source.c_str());
       return -1;
     }
+    for (int64_t i = 0; i < dataset->size; ++i) {
+      int32_t label = dataset->classLabels()[i * width + column];
+      if (label < 0 || label >= num_classes) {
+        setError(err, err_len,
+                 "%s: label at index %" PRId64 " is %" PRId32
+                 ", expected 0..%" PRId64 " for %" PRId64 " classes",
+                 part.source.c_str(), i, label, num_classes - 1, num_classes);
+        return -1;
+      }
+    }
+    column += part.size;
   }
   return 0;
 }

@@ -9,33 +9,53 @@
 
 #include <string>
 #include <utility>
+#include <vector>
+
+namespace kiln {
+/// One label of each example: class indices (KILN_DTYPE_I32, one per
+/// example) or real values (KILN_DTYPE_F32, `size` per example).
+struct LabelPart {
+  int32_t dtype = KILN_DTYPE_I32;
+  int64_t size = 1;
+  std::string source; // names the labels in error messages
+};
+} // namespace kiln
 
 struct kiln_dataset {
   int64_t size = 0;
   int64_t exampleSize = 0;
   kiln::MallocArray<float> features; // [size, exampleSize]
-  /// Class indices (KILN_DTYPE_I32, one per example, in `labels`) or real
-  /// values (KILN_DTYPE_F32, labelSize per example, in `values`); the other
-  /// array is empty.
-  int32_t labelDType = KILN_DTYPE_I32;
-  int64_t labelSize = 1;
-  kiln::MallocArray<int32_t> labels; // [size]
-  kiln::MallocArray<float> values;   // [size, labelSize]
-  std::string featuresSource;        // names the data in error messages
-  std::string labelsSource;
+  /// The labels of a model of one label, or several side by side
+  /// (kiln_dataset_append_labels); never empty.
+  std::vector<kiln::LabelPart> labelParts;
+  /// [size, labelWidth()] 4-byte elements: each example's labels in
+  /// labelParts order, each of its part's type.
+  kiln::MallocArray<unsigned char> labelData;
+  std::string featuresSource; // names the data in error messages
   bool hasLabels = true; // false: loaded to predict on, labels are all 0
 
+  /// Elements of one example's labels.
+  int64_t labelWidth() const {
+    int64_t width = 0;
+    for (const kiln::LabelPart &part : labelParts)
+      width += part.size;
+    return width;
+  }
   /// Bytes of one example's labels.
-  size_t labelBytes() const { return size_t(labelSize) * 4; }
+  size_t labelBytes() const { return size_t(labelWidth()) * 4; }
   /// The first label byte of example `row`.
   const unsigned char *labelsAt(int64_t row) const {
-    const void *base = labelDType == KILN_DTYPE_I32
-                           ? static_cast<const void *>(labels.get())
-                           : static_cast<const void *>(values.get());
-    return static_cast<const unsigned char *>(base) + size_t(row) * labelBytes();
+    return labelData.get() + size_t(row) * labelBytes();
   }
   unsigned char *labelsAt(int64_t row) {
     return const_cast<unsigned char *>(std::as_const(*this).labelsAt(row));
+  }
+  /// The labels of a dataset of one label, as class indices or as values.
+  int32_t *classLabels() const {
+    return reinterpret_cast<int32_t *>(labelData.get());
+  }
+  float *valueLabels() const {
+    return reinterpret_cast<float *>(labelData.get());
   }
 };
 

@@ -11,10 +11,12 @@
 
 namespace kiln {
 
-/// Whether the model's state lives on the GPU (a --target=cuda object),
-/// so that its batches are best copied ahead.
-inline bool stateOnDevice(const kiln_model &model) {
-  return model.state_to_host != nullptr;
+/// Whether the model's batches are copied ahead: its state lives on the GPU
+/// (a --target=cuda object). Several labels are still handed over from the
+/// host, since the slots hold labels as the dataset stores them, not in
+/// the per-label blocks of the C functions.
+inline bool prefetchesBatches(const kiln_model &model) {
+  return model.state_to_host != nullptr && model.num_labels <= 1;
 }
 
 /// A prefetcher over the CUDA copy engine for batches of up to batchRows

@@ -33,64 +33,96 @@ bool kiln::checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &da
              model.name ? model.name : "", model.num_inputs, inputs, model.input_size);
     return false;
   }
-  if (!kiln_model_is_classifier(&model)) {
-    int64_t labelSize = model.label_size ? model.label_size : 1;
-    if (!dataset.hasLabels || dataset.labelDType != KILN_DTYPE_F32 ||
-        dataset.labelSize != labelSize) {
-      setError(err, errLen,
-               "%s: the model takes %" PRId64 " real-valued label%s per example, "
-               "the dataset has %s",
-               dataset.labelsSource.c_str(), labelSize, labelSize == 1 ? "" : "s",
-               !dataset.hasLabels ? "no labels"
-               : dataset.labelDType == KILN_DTYPE_I32
-                   ? "class indices"
-                   : (std::to_string(dataset.labelSize) + " per example").c_str());
-      return false;
-    }
-    return true;
+  // Label i of the model: its type and its values per example.
+  int32_t labels = numLabels(model);
+  auto modelDType = [&](int32_t i) {
+    return labels > 1                         ? model.label_dtypes[i]
+           : kiln_model_is_classifier(&model) ? int32_t(KILN_DTYPE_I32)
+                                              : int32_t(KILN_DTYPE_F32);
+  };
+  auto modelSize = [&](int32_t i) -> int64_t {
+    return labels > 1         ? model.label_sizes[i]
+           : model.label_size ? model.label_size
+                              : 1;
+  };
+  bool fits = dataset.hasLabels && int32_t(dataset.labelParts.size()) == labels;
+  for (int32_t i = 0; fits && i < labels; ++i) {
+    const LabelPart &part = dataset.labelParts[size_t(i)];
+    fits = part.dtype == modelDType(i) && part.size == modelSize(i);
   }
+  if (!fits) {
+    // "class indices", "3 real-valued labels", "2 labels (class indices, ...)".
+    auto describe = [](int32_t count, auto dtypeOf, auto sizeOf) {
+      std::string text;
+      for (int32_t i = 0; i < count; ++i) {
+        int64_t size = sizeOf(i);
+        text += std::string(i ? ", " : "") +
+                (dtypeOf(i) == KILN_DTYPE_I32
+                     ? "class indices"
+                     : std::to_string(size) + " real-valued label" +
+                           (size == 1 ? "" : "s"));
+      }
+      return count == 1 ? text
+                        : std::to_string(count) + " labels (" + text + ")";
+    };
+    std::string wanted = describe(labels, modelDType, modelSize);
+    std::string held = !dataset.hasLabels
+                           ? "no labels"
+                           : describe(
+                                 int32_t(dataset.labelParts.size()),
+                                 [&](int32_t i) {
+                                   return dataset.labelParts[size_t(i)].dtype;
+                                 },
+                                 [&](int32_t i) {
+                                   return dataset.labelParts[size_t(i)].size;
+                                 });
+    setError(err, errLen,
+             "%s: the model takes %s per example, the dataset has %s",
+             dataset.labelParts.front().source.c_str(), wanted.c_str(),
+             held.c_str());
+    return false;
+  }
+  if (!kiln_model_is_classifier(&model))
+    return true;
   // Generated losses index their outputs by label; an out-of-range label
   // would read outside them.
-  return kiln_dataset_check_labels(&dataset, model.output_size, err, errLen) == 0;
+  return kiln_dataset_check_labels(
+             &dataset, kiln_model_classes_per_label(&model), err, errLen) == 0;
 }
 
 bool kiln::checkTopK(const kiln_model &model, int64_t k, char *err, size_t errLen) {
-  bool classifier = kiln_model_is_classifier(&model);
-  if (k >= 0 && (k == 0 || (classifier && k <= model.output_size)))
+  if (k == 0 || (k == model.top_k && model.evaluate_metrics))
     return true;
   setError(err, errLen,
-           "top-k accuracy with k = %" PRId64 " needs a classifier with at least k "
-           "outputs; model '%s' has %" PRId64 " outputs%s",
-           k, model.name ? model.name : "", model.output_size,
-           classifier ? "" : " and real-valued labels");
+           "top-k accuracy with k = %" PRId64 " is compiled into evaluate by "
+           "metrics = [top_k_accuracy(k = %" PRId64 ")]; model '%s' has %s",
+           k, k, model.name ? model.name : "",
+           model.top_k > 0 && model.evaluate_metrics
+               ? ("k = " + std::to_string(model.top_k)).c_str()
+               : "none");
   return false;
 }
 
-int64_t kiln::countCorrect(const float *outputs, const int32_t *labels, int64_t rows,
-                           int64_t numClasses, int64_t *confusion) {
-  int64_t correct = 0;
-  for (int64_t row = 0; row < rows; ++row) {
-    const float *scores = outputs + row * numClasses;
-    int64_t predicted = std::max_element(scores, scores + numClasses) - scores;
-    correct += predicted == labels[row];
-    if (confusion)
-      ++confusion[labels[row] * numClasses + predicted];
-  }
-  return correct;
+int32_t kiln::numLabels(const kiln_model &model) {
+  return model.num_labels > 1 ? model.num_labels : 1;
 }
 
-int64_t kiln::countInTopK(const float *outputs, const int32_t *labels, int64_t rows,
-                          int64_t numClasses, int64_t k) {
-  int64_t inTopK = 0;
-  for (int64_t row = 0; row < rows; ++row) {
-    const float *scores = outputs + row * numClasses;
-    int64_t label = labels[row];
-    int64_t beaten = 0;
-    for (int64_t c = 0; c < numClasses; ++c)
-      beaten += scores[c] > scores[label] || (scores[c] == scores[label] && c < label);
-    inTopK += beaten < k;
-  }
-  return inTopK;
+int64_t kiln::countCorrect(const kiln_model &model, const float *outputs,
+                           const int32_t *labels, int64_t rows,
+                           int64_t *confusion) {
+  int32_t count = numLabels(model);
+  int64_t classes = kiln_model_classes_per_label(&model);
+  int64_t correct = 0;
+  for (int64_t row = 0; row < rows; ++row)
+    for (int32_t l = 0; l < count; ++l) {
+      const float *scores = outputs + row * model.output_size + l * classes;
+      int64_t label = labels[row * count + l];
+      int64_t predicted = std::max_element(scores, scores + classes) - scores;
+      correct += predicted == label;
+      if (confusion)
+        ++confusion[(l * classes + label) * classes + predicted];
+    }
+  return correct;
 }
 
 int kiln_evaluate(const kiln_model *model, const void *state,
@@ -129,16 +161,21 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
   if (!checkDatasetFitsModel(*model, *dataset, err, err_len))
     return -1;
   bool classifier = kiln_model_is_classifier(model);
-  int64_t numClasses = model->output_size;
+  int64_t numOutputs = model->output_size;
+  int64_t classes = kiln_model_classes_per_label(model);
+  int32_t labels = numLabels(*model);
   if (!checkTopK(*model, top_k, err, err_len))
     return -1;
   int64_t batchRows = std::min(batch_size, dataset->size);
-  MallocArray<float> outputs = allocateArray<float>(batchRows * numClasses);
+  MallocArray<float> outputs = allocateArray<float>(batchRows * numOutputs);
   MallocArray<float> packed =
       allocateArray<float>(model->num_inputs > 1 ? batchRows * model->input_size : 1);
-  if (!outputs || !packed) {
-    setError(err, err_len, "out of memory for %" PRId64 " x %" PRId64 " outputs",
-             batchRows, numClasses);
+  MallocArray<unsigned char> packedLabels = allocateArray<unsigned char>(
+      labels > 1 ? batchRows * int64_t(dataset->labelBytes()) : 1);
+  if (!outputs || !packed || !packedLabels) {
+    setError(err, err_len,
+             "out of memory for %" PRId64 " x %" PRId64 " outputs", batchRows,
+             numOutputs);
     return -1;
   }
   if (confusion && !classifier) {
@@ -147,11 +184,11 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
     return -1;
   }
   if (confusion)
-    std::fill_n(confusion, numClasses * numClasses, 0);
+    std::fill_n(confusion, labels * classes * classes, 0);
 
   // A model on the GPU gets the batches copied while the one before runs.
   std::unique_ptr<BatchPrefetcher> prefetcher;
-  if (stateOnDevice(*model)) {
+  if (prefetchesBatches(*model)) {
     prefetcher = createDevicePrefetcher(*model, *dataset, batchRows);
     prefetcher->start([&, staged = int64_t(0)](float *x, void *y) mutable -> int64_t {
       int64_t rows = std::min(batchRows, dataset->size - staged);
@@ -174,20 +211,28 @@ int kiln_evaluate_metrics(const kiln_model *model, const void *state,
       batch.x = packInputs(*model,
                            dataset->features.get() + first * dataset->exampleSize,
                            rows, packed.get());
-      batch.y = dataset->labelsAt(first);
+      batch.y = packLabels(*model, dataset->labelsAt(first), rows,
+                           packedLabels.get());
     }
-    float batchLoss = model->evaluate(state, batch.x, batch.y, rows, outputs.get());
+    // Top-k hits come from the compiled evaluate; a count below 2^24 is
+    // exact in f32.
+    float hits = 0;
+    float batchLoss =
+        top_k > 0 ? model->evaluate_metrics(state, batch.x, batch.y, rows,
+                                            outputs.get(), &hits)
+                  : model->evaluate(state, batch.x, batch.y, rows, outputs.get());
     weightedLoss += double(batchLoss) * double(rows);
-    const int32_t *labels = dataset->labels.get() + first;
+    inTopK += int64_t(hits);
+    const int32_t *labelRows = dataset->classLabels() + first * labels;
     if (classifier)
-      correct += countCorrect(outputs.get(), labels, rows, numClasses, confusion);
-    if (top_k > 0)
-      inTopK += countInTopK(outputs.get(), labels, rows, numClasses, top_k);
+      correct +=
+          countCorrect(*model, outputs.get(), labelRows, rows, confusion);
   }
   double size = double(dataset->size);
+  double pairs = size * double(labels);
   metrics->loss = weightedLoss / size;
-  metrics->accuracy = classifier ? double(correct) / size : NAN;
-  metrics->top_k_accuracy = top_k > 0 ? double(inTopK) / size : NAN;
+  metrics->accuracy = classifier ? double(correct) / pairs : NAN;
+  metrics->top_k_accuracy = top_k > 0 ? double(inTopK) / pairs : NAN;
   return 0;
 }
 

@@ -12,20 +12,20 @@ namespace kiln {
 bool checkDatasetFitsModel(const kiln_model &model, const kiln_dataset &dataset,
                            char *err, size_t errLen);
 
-/// True if k is 0 (no top-k accuracy) or the model is a classifier with at
-/// least k outputs; otherwise sets err.
+/// True if k is 0 (no top-k accuracy) or the model computes top-k accuracy
+/// for this k (compiled into its evaluate_metrics); otherwise sets err.
 bool checkTopK(const kiln_model &model, int64_t k, char *err, size_t errLen);
 
-/// How many of `rows` outputs ([rows, numClasses]) have their argmax at the
-/// label; also counts confusion[label * numClasses + predicted] if not null.
-int64_t countCorrect(const float *outputs, const int32_t *labels, int64_t rows,
-                     int64_t numClasses, int64_t *confusion);
+/// Labels per example of `model` (1 for a model of one label).
+int32_t numLabels(const kiln_model &model);
 
-/// How many rows have their label among the top k outputs: fewer than k
-/// outputs beat the label's, where an output beats it if greater, or equal
-/// at a lower index (the order argmax and a stable descending sort use).
-int64_t countInTopK(const float *outputs, const int32_t *labels, int64_t rows,
-                    int64_t numClasses, int64_t k);
+/// Over `rows` examples of a classifier, with outputs [rows, output_size]
+/// and their class labels [rows, numLabels] (dataset rows): how many
+/// (example, label) pairs have their argmax, within the label's block of
+/// kiln_model_classes_per_label outputs, at the label. Also counts
+/// confusion[(l * C + label) * C + predicted] for label l if not null.
+int64_t countCorrect(const kiln_model &model, const float *outputs,
+                     const int32_t *labels, int64_t rows, int64_t *confusion);
 
 } // namespace kiln
 

@@ -181,11 +181,11 @@ kiln_dataset *kiln_dataset_load_idx(const char *images_path, const char *labels_
   // is widened in place (labels) or chunk by chunk (pixels, to avoid holding
   // a second full-size copy).
   if (labels) {
-    auto *labelBytes = reinterpret_cast<unsigned char *>(dataset->labels.get());
+    auto *labelBytes = dataset->labelData.get();
     if (!labels->readExactly(labelBytes, count, "label data", 0, count))
       return nullptr;
     for (int64_t i = count - 1; i >= 0; --i)
-      dataset->labels[i] = labelBytes[i];
+      dataset->classLabels()[i] = labelBytes[i];
   }
 
   int64_t totalPixels = count * int64_t(pixelsPerImage);

@@ -110,7 +110,7 @@ kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresS
                i, value);
       return nullptr;
     }
-    dataset->values[i] = float(value);
+    dataset->valueLabels()[i] = float(value);
   }
   for (int64_t i = 0; labels && labelDType == KILN_DTYPE_I32 && i < n; ++i) {
     double label = labels->at(i);
@@ -119,7 +119,7 @@ kiln_dataset *makeDataset(const NpyArray &features, const std::string &featuresS
                labelsSource.c_str(), i, label);
       return nullptr;
     }
-    dataset->labels[i] = int32_t(label);
+    dataset->classLabels()[i] = int32_t(label);
   }
   return dataset.release();
 }

@@ -13,6 +13,12 @@ namespace kiln {
 const float *packInputs(const kiln_model &model, const float *x, int64_t rows,
                         float *scratch);
 
+/// The same for the labels of a model of several labels (4-byte elements,
+/// label_size per row): `y` itself for one label, else `scratch`
+/// (rows * label_size elements) filled with each label's block.
+const void *packLabels(const kiln_model &model, const void *y, int64_t rows,
+                       void *scratch);
+
 } // namespace kiln
 
 #endif // KILN_RUNTIME_PACKINPUTS_H

@@ -171,7 +171,11 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   // Several inputs: each batch repacked into their blocks.
   MallocArray<float> packed = allocateArray<float>(
       model->num_inputs > 1 ? options->batch_size * model->input_size : 1);
-  if (!report->history || !batchOutputs || !packed) {
+  // Several labels: the same for them.
+  MallocArray<unsigned char> packedLabels = allocateArray<unsigned char>(
+      numLabels(*model) > 1 ? options->batch_size * int64_t(train->labelBytes())
+                            : 1);
+  if (!report->history || !batchOutputs || !packed || !packedLabels) {
     setError(err, err_len, "out of memory for %" PRId64 " epochs of history",
              options->epochs);
     return -1;
@@ -225,7 +229,7 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
   // A model whose state lives on the GPU gets each batch copied while the
   // step before it runs.
   std::unique_ptr<BatchPrefetcher> prefetcher;
-  if (stateOnDevice(*model) && !options->no_prefetch)
+  if (prefetchesBatches(*model) && !options->no_prefetch)
     prefetcher = createDevicePrefetcher(*model, *train,
                                         std::min(options->batch_size, train->size));
   auto gatherBatch = [&](float *x, void *y) -> int64_t {
@@ -240,9 +244,11 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     if (prefetcher)
       return prefetcher->next(batch);
     const float *rowsX;
-    batch.rows = kiln_batcher_next(batcher.get(), &rowsX, &batch.y);
+    const void *rowsY;
+    batch.rows = kiln_batcher_next(batcher.get(), &rowsX, &rowsY);
     batch.x = packInputs(*model, rowsX, batch.rows, packed.get());
-    batch.hostY = batch.y;
+    batch.y = packLabels(*model, rowsY, batch.rows, packedLabels.get());
+    batch.hostY = rowsY; // metrics read the labels row by row
     return batch.rows > 0;
   };
   Progress progress(*options, stderr);
@@ -271,10 +277,10 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
       if (sampled && kiln_model_is_classifier(model)) {
         // Measured before the update, like the loss train_step returns.
         model->evaluate(holder.state, x, y, rows, batchOutputs.get());
-        auto labels = static_cast<const int32_t *>(batch.hostY);
-        batchAccuracy = double(countCorrect(batchOutputs.get(), labels, rows,
-                                            model->output_size, nullptr)) /
-                        double(rows);
+        batchAccuracy = double(countCorrect(*model, batchOutputs.get(),
+                                            static_cast<const int32_t *>(batch.hostY),
+                                            rows, nullptr)) /
+                        double(rows * numLabels(*model));
         position.epoch_accuracy_sum += batchAccuracy;
         ++position.epoch_accuracy_batches;
       }

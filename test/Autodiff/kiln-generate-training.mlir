@@ -187,6 +187,48 @@ module @inactive_op attributes {kiln.optimizer = {kind = "sgd", learning_rate = 
 
 // -----
 
+// metrics = [top_k_accuracy(k = 2)] (kiln.top_k on the module): @evaluate
+// also returns the number of rows whose label is among the top 2 scores.
+// The label's score is picked with one_hot; greater scores beat it, and
+// equal ones at a lower class index (one_hot times the strictly lower
+// triangle); a row counts when fewer than k = 2 beat it (1.5 - beaten > 0).
+// CHECK-LABEL: module @top_k
+// @predict (emitted before @evaluate) is as without it.
+// CHECK-LABEL: func.func @predict
+// CHECK-NOT: kiln.one_hot
+// CHECK-LABEL: func.func @evaluate
+// CHECK-SAME: %[[Y:[^:]*]]: tensor<?xi32> {kiln.label = "y"})
+// CHECK-SAME: -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}, tensor<f32> {kiln.result = "top_k_hits"})
+// CHECK: %[[S:.*]] = kiln.matmul
+// CHECK: %[[HOT:.*]] = kiln.one_hot %[[Y]] {depth = 3 : i64}
+// CHECK-NEXT: %[[PICK:.*]] = kiln.mul %[[S]], %[[HOT]]
+// CHECK-NEXT: %[[SL:.*]] = kiln.reduce_sum %[[PICK]] {axes = array<i64: 1>, keepdims = true} : (tensor<?x3xf32>) -> tensor<?x1xf32>
+// CHECK-NEXT: %[[DIFF:.*]] = kiln.sub %[[S]], %[[SL]]
+// CHECK-NEXT: %[[GREATER:.*]] = kiln.step %[[DIFF]]
+// CHECK-NEXT: %[[LOWER:.*]] = kiln.constant dense<{{\[\[}}0.000000e+00, 0.000000e+00, 0.000000e+00], [1.000000e+00, 0.000000e+00, 0.000000e+00], [1.000000e+00, 1.000000e+00, 0.000000e+00]]> : tensor<3x3xf32>
+// CHECK-NEXT: %[[BELOW:.*]] = kiln.matmul %[[HOT]], %[[LOWER]]
+// CHECK-NEXT: %[[EQ:.*]] = kiln.equal %[[S]], %[[SL]]
+// CHECK-NEXT: %[[TIED:.*]] = kiln.mul %[[EQ]], %[[BELOW]]
+// CHECK-NEXT: %[[BEATEN:.*]] = kiln.add %[[GREATER]], %[[TIED]]
+// CHECK-NEXT: %[[COUNT:.*]] = kiln.reduce_sum %[[BEATEN]] {axes = array<i64: 1>} : (tensor<?x3xf32>) -> tensor<?xf32>
+// CHECK-NEXT: %[[BOUND:.*]] = kiln.constant dense<1.500000e+00> : tensor<f32>
+// CHECK-NEXT: %[[MARGIN:.*]] = kiln.sub %[[BOUND]], %[[COUNT]]
+// CHECK-NEXT: %[[IN:.*]] = kiln.step %[[MARGIN]] : tensor<?xf32>
+// CHECK-NEXT: %[[HITS:.*]] = kiln.reduce_sum %[[IN]] : (tensor<?xf32>) -> tensor<f32>
+// CHECK-NEXT: return %{{.*}}, %[[S]], %[[HITS]]
+module @top_k attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.1 : f32}, kiln.top_k = 2 : i64} {
+  func.func @forward(%x: tensor<?x4xf32> {kiln.input = "x"}, %y: tensor<?xi32> {kiln.label = "y"},
+                     %w: tensor<4x3xf32> {kiln.param = "w", kiln.init = {kind = "constant", value = 0.0 : f32}})
+      -> (tensor<f32> {kiln.result = "loss"}, tensor<?x3xf32> {kiln.result = "logits"}) {
+    %0 = kiln.matmul %x, %w : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+    %1 = kiln.softmax_cross_entropy %0, %y : (tensor<?x3xf32>, tensor<?xi32>) -> tensor<?xf32>
+    %2 = kiln.reduce_mean %1 : (tensor<?xf32>) -> tensor<f32>
+    return %2, %0 : tensor<f32>, tensor<?x3xf32>
+  }
+}
+
+// -----
+
 // No @forward at all.
 // expected-error @+1 {{no @forward function to train}}
 module @no_forward attributes {kiln.optimizer = {kind = "sgd", learning_rate = 0.1 : f32}} {

@@ -4,6 +4,7 @@
 // RUN: kiln-opt %t/pipeline.mlir --kiln-train-pipeline | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=IR
 // RUN: kiln-opt %t/wrappers.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=WRAP
 // RUN: kiln-opt %t/packed.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=PACKED
+// RUN: kiln-opt %t/labels.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=LABELS
 // RUN: kiln-opt %t/errors.mlir -split-input-file -verify-diagnostics --kiln-emit-c-interface
 
 // The public C functions around the lowered *_impl functions: plain pointers
@@ -236,8 +237,7 @@ module @m attributes {kiln.state_size = 256 : i64} {
 // batch * 2 floats in. The f32 label is passed through as a pointer.
 // PACKED-LABEL: llvm.func @m_step_packed(
 // PACKED-SAME: %[[S:.*]]: !llvm.ptr, %[[IN:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[N:.*]]: i64) {
-// PACKED-NEXT: %[[ZERO:.*]] = llvm.mlir.constant(0 : i64) : i64
-// PACKED: %[[A:.*]] = llvm.getelementptr %[[IN]][%[[ZERO]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// PACKED: %[[A:.*]] = llvm.getelementptr %[[IN]][%[[ZERO:.*]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
 // PACKED-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
 // PACKED-NEXT: %[[ROWS:.*]] = llvm.mul %[[ONE]], %[[N]] : i64
 // PACKED-NEXT: %[[TWO:.*]] = llvm.mlir.constant(2 : i64) : i64
@@ -256,6 +256,48 @@ module @m attributes {kiln.state_size = 256 : i64} {
                                   {name = "a", role = "input", shape = array<i64: -9223372036854775808, 2>},
                                   {name = "b", role = "input", shape = array<i64: -9223372036854775808, 3>},
                                   {dtype = "f32", name = "y", role = "label", shape = array<i64: -9223372036854775808>}]} {
+    llvm.return
+  }
+}
+
+//--- labels.mlir
+// Two labels (an i32 class and two f32 values per example) and a Metric
+// (evaluate's top_k_hits). The packed variant takes both labels in one
+// buffer, y1's [batch] block then y2's [batch, 2]: y2 starts batch * 1
+// elements in. The metrics variant, in the packed form, adds a pointer for
+// the metric after the outputs; the others compute it into scratch.
+// LABELS-LABEL: llvm.func @m_eval_packed_metrics(
+// LABELS-SAME: %[[S:[^:]*]]: !llvm.ptr, %[[X:[^:]*]]: !llvm.ptr, %[[L:[^:]*]]: !llvm.ptr, %[[N:[^:]*]]: i64, %[[OUT:[^:]*]]: !llvm.ptr, %[[HITS:[^:]*]]: !llvm.ptr) -> f32 {
+// LABELS: %[[Y1:.*]] = llvm.getelementptr %[[L]][%[[ZERO:.*]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// LABELS-NEXT: %[[ONE:.*]] = llvm.mlir.constant(1 : i64) : i64
+// LABELS-NEXT: %[[Y1SIZE:.*]] = llvm.mul %[[ONE]], %[[N]] : i64
+// LABELS-NEXT: %[[Y2START:.*]] = llvm.add %[[ZERO]], %[[Y1SIZE]] : i64
+// LABELS: %[[Y2:.*]] = llvm.getelementptr %[[L]][%[[Y2START]]] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// LABELS: llvm.call @m_eval_impl(%[[S]], %[[S]], {{.*}}, %[[X]], %[[X]], {{.*}}, %[[Y1]], %[[Y1]], {{.*}}, %[[Y2]], %[[Y2]], {{.*}}, %[[OUT]], %[[OUT]], {{.*}}, %[[HITS]], %[[HITS]], %{{[^,]*}}) :
+// LABELS-LABEL: llvm.func @m_eval_packed(
+// LABELS-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %[[OUT:[^:]*]]: !llvm.ptr) -> f32 {
+// The loss's slot, then the metric's scratch.
+// LABELS: llvm.alloca %{{.*}} x f32 : (i64) -> !llvm.ptr
+// LABELS: %[[SCRATCH:.*]] = llvm.alloca %{{.*}} x f32 : (i64) -> !llvm.ptr
+// LABELS: llvm.call @m_eval_impl({{.*}}, %[[OUT]], %[[OUT]], {{.*}}, %[[SCRATCH]], %[[SCRATCH]], %{{[^,]*}}) :
+// LABELS-LABEL: llvm.func @m_eval(
+// LABELS-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %[[Y1:[^:]*]]: !llvm.ptr, %[[Y2:[^:]*]]: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr) -> f32 {
+// LABELS: llvm.call @m_eval_impl({{.*}}, %[[Y1]], %[[Y1]], {{.*}}, %[[Y2]], %[[Y2]],
+module @m attributes {kiln.state_size = 256 : i64} {
+  llvm.func @m_eval_impl(%s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64,
+                         %x0: !llvm.ptr, %x1: !llvm.ptr, %x2: i64, %x3: i64, %x4: i64, %x5: i64, %x6: i64,
+                         %p0: !llvm.ptr, %p1: !llvm.ptr, %p2: i64, %p3: i64, %p4: i64,
+                         %q0: !llvm.ptr, %q1: !llvm.ptr, %q2: i64, %q3: i64, %q4: i64, %q5: i64, %q6: i64,
+                         %l0: !llvm.ptr, %l1: !llvm.ptr, %l2: i64,
+                         %o0: !llvm.ptr, %o1: !llvm.ptr, %o2: i64, %o3: i64, %o4: i64, %o5: i64, %o6: i64,
+                         %h0: !llvm.ptr, %h1: !llvm.ptr, %h2: i64)
+      attributes {kiln.c_roles = [{name = "const_state", role = "state", shape = array<i64>},
+                                  {name = "x", role = "input", shape = array<i64: -9223372036854775808, 2>},
+                                  {dtype = "i32", name = "y1", role = "label", shape = array<i64: -9223372036854775808>},
+                                  {dtype = "f32", name = "y2", role = "label", shape = array<i64: -9223372036854775808, 2>},
+                                  {name = "loss", role = "loss", shape = array<i64>},
+                                  {name = "out", role = "output", shape = array<i64: -9223372036854775808, 3>},
+                                  {name = "top_k_hits", role = "metric", shape = array<i64>}]} {
     llvm.return
   }
 }

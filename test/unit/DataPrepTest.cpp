@@ -184,6 +184,44 @@ TEST_F(DataPrepTest, PredictRefusesWrongExampleSize) {
                              "'softmax_regression' expects 4"));
 }
 
+// A model of two labels (a class and a real value) names what each side
+// holds when the dataset's labels do not match.
+TEST_F(DataPrepTest, EvaluateNamesMismatchedLabels) {
+  kiln_model model = softmaxRegressionModel();
+  const int64_t sizes[2] = {1, 1};
+  const int32_t dtypes[2] = {KILN_DTYPE_I32, KILN_DTYPE_F32};
+  model.num_labels = 2;
+  model.label_sizes = sizes;
+  model.label_dtypes = dtypes;
+  model.label_dtype = KILN_DTYPE_F32;
+  model.label_size = 2;
+  std::vector<unsigned char> state(model.state_size);
+  model.init(state.data(), 1);
+  DatasetPtr data = create("classes", {1, 2, 3, 4}, 4);
+  EXPECT_EQ(kiln_evaluate(&model, state.data(), data.get(), 8, nullptr, nullptr,
+                          nullptr, err, sizeof(err)),
+            -1);
+  EXPECT_STREQ(err, "classes: the model takes 2 labels (class indices, 1 "
+                    "real-valued label) per example, the dataset has class indices");
+  // Appending an f32 label makes it fit; with a real-valued label the model
+  // reports no accuracy.
+  float value = 0.5f;
+  float x[4] = {1, 2, 3, 4};
+  DatasetPtr values(kiln_dataset_create_f32("values", 1, 4, x, 1, &value, err,
+                                            sizeof(err)));
+  ASSERT_TRUE(values) << err;
+  ASSERT_EQ(kiln_dataset_append_labels(data.get(), values.get(), err, sizeof(err)),
+            0)
+      << err;
+  double loss = NAN, accuracy = 0;
+  EXPECT_EQ(kiln_evaluate(&model, state.data(), data.get(), 8, &loss, &accuracy,
+                          nullptr, err, sizeof(err)),
+            0)
+      << err;
+  EXPECT_TRUE(std::isfinite(loss));
+  EXPECT_TRUE(std::isnan(accuracy));
+}
+
 TEST_F(DataPrepTest, EvaluateRefusesUnlabelledData) {
   kiln_model model = softmaxRegressionModel();
   std::vector<unsigned char> state(model.state_size);

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 using namespace kiln::test;
 using ::testing::HasSubstr;
 
@@ -223,6 +225,64 @@ TEST(DatasetTest, AppendFeaturesWidensEachRow) {
   EXPECT_EQ(std::vector<float>(y, y + 2), (std::vector<float>{0.5f, 1.5f}));
   EXPECT_EQ(kiln_dataset_check_labels(real.get(), 3, err, sizeof(err)), -1);
   EXPECT_STREQ(err, "real: the labels are real values, not class indices");
+}
+
+// A second label joins each example's labels, of its own type; a subset
+// keeps both, and check_labels names the label whose class is out of range.
+TEST(DatasetTest, AppendLabelsPutsThemSideBySide) {
+  float x[2] = {1, 2};
+  int32_t classes[2] = {2, 0};
+  float values[4] = {0.5f, 1.5f, 2.5f, 3.5f};
+  int32_t more[2] = {1, 7};
+  DatasetPtr first(kiln_dataset_create("first", 2, 1, x, classes, nullptr, 0));
+  DatasetPtr second(
+      kiln_dataset_create_f32("second", 2, 1, x, 2, values, nullptr, 0));
+  DatasetPtr third(kiln_dataset_create("third", 2, 1, x, more, nullptr, 0));
+  char err[128] = "";
+  ASSERT_EQ(
+      kiln_dataset_append_labels(first.get(), second.get(), err, sizeof(err)),
+      0)
+      << err;
+  ASSERT_EQ(
+      kiln_dataset_append_labels(first.get(), third.get(), err, sizeof(err)), 0)
+      << err;
+  EXPECT_EQ(kiln_dataset_num_labels(first.get()), 3);
+  EXPECT_EQ(kiln_dataset_labels(first.get()), nullptr); // several: rows only
+  DatasetPtr subset(kiln_dataset_subset(first.get(), 2, err, sizeof(err)));
+  ASSERT_TRUE(subset) << err;
+  for (const kiln_dataset *d : {first.get(), subset.get()}) {
+    // Each row: a class, two values, a class (16 bytes).
+    const auto *row =
+        static_cast<const unsigned char *>(kiln_dataset_label_rows(d));
+    for (int i = 0; i < 2; ++i, row += 16) {
+      int32_t c0, c1;
+      float v[2];
+      std::memcpy(&c0, row, 4);
+      std::memcpy(v, row + 4, 8);
+      std::memcpy(&c1, row + 12, 4);
+      EXPECT_EQ(c0, classes[i]);
+      EXPECT_EQ(v[0], values[2 * i]);
+      EXPECT_EQ(v[1], values[2 * i + 1]);
+      EXPECT_EQ(c1, more[i]);
+    }
+  }
+  EXPECT_EQ(kiln_dataset_check_labels(first.get(), 8, err, sizeof(err)), -1);
+  EXPECT_STREQ(err, "second: the labels are real values, not class indices");
+
+  DatasetPtr classOnly(
+      kiln_dataset_create("first", 2, 1, x, classes, nullptr, 0));
+  ASSERT_EQ(kiln_dataset_append_labels(classOnly.get(), third.get(), err,
+                                       sizeof(err)),
+            0);
+  EXPECT_EQ(kiln_dataset_check_labels(classOnly.get(), 3, err, sizeof(err)),
+            -1);
+  EXPECT_STREQ(err,
+               "third: label at index 1 is 7, expected 0..2 for 3 classes");
+
+  DatasetPtr one(kiln_dataset_create("one", 1, 1, x, classes, nullptr, 0));
+  EXPECT_EQ(
+      kiln_dataset_append_labels(first.get(), one.get(), err, sizeof(err)), -1);
+  EXPECT_STREQ(err, "one: 1 labelled examples, but first has 2");
 }
 
 } // namespace

@@ -161,9 +161,11 @@ int runEval(const EvalRequest &request) {
     return fail(data.takeError());
   DatasetPtr test = std::move(data->test);
 
-  int64_t classes = model.output_size;
+  int64_t classes = kiln_model_classes_per_label(&model);
+  int32_t labels = std::max(model.num_labels, 1);
   bool classifier = kiln_model_is_classifier(&model);
-  std::vector<int64_t> confusion(classifier ? size_t(classes * classes) : 0);
+  std::vector<int64_t> confusion(classifier ? size_t(labels * classes * classes)
+                                            : 0);
   kiln_metrics metrics;
   char err[512] = "";
   if (kiln_evaluate_metrics(
@@ -184,15 +186,27 @@ int runEval(const EvalRequest &request) {
     os << format("  top_%lld_accuracy %.4f", (long long)recipe.topK,
                  metrics.top_k_accuracy);
   os << '\n';
-  os << "confusion matrix (rows: label, columns: predicted)\n      ";
-  for (int64_t c = 0; c < classes; ++c)
-    os << format(" %6lld", (long long)c);
-  os << '\n';
-  for (int64_t label = 0; label < classes; ++label) {
-    os << format("%6lld", (long long)label);
+  // Several labels: one matrix each, after its own accuracy.
+  for (int32_t l = 0; l < labels; ++l) {
+    const int64_t *matrix = confusion.data() + l * classes * classes;
+    if (labels > 1) {
+      int64_t correct = 0;
+      for (int64_t c = 0; c < classes; ++c)
+        correct += matrix[c * classes + c];
+      os << format("label %d (%s)  accuracy %.4f\n", l,
+                   built->info->labels[size_t(l)].name.c_str(),
+                   double(correct) / double(kiln_dataset_size(test.get())));
+    }
+    os << "confusion matrix (rows: label, columns: predicted)\n      ";
     for (int64_t c = 0; c < classes; ++c)
-      os << format(" %6lld", (long long)confusion[size_t(label * classes + c)]);
+      os << format(" %6lld", (long long)c);
     os << '\n';
+    for (int64_t label = 0; label < classes; ++label) {
+      os << format("%6lld", (long long)label);
+      for (int64_t c = 0; c < classes; ++c)
+        os << format(" %6lld", (long long)matrix[label * classes + c]);
+      os << '\n';
+    }
   }
   return 0;
 }
@@ -212,7 +226,10 @@ int runPredict(const PredictRequest &request) {
   if (!input)
     return fail(input.takeError());
   const kiln_dataset *examples = input->get();
-  int64_t count = kiln_dataset_size(examples), classes = model.output_size;
+  int64_t count = kiln_dataset_size(examples),
+          outputsPerRow = model.output_size;
+  int64_t classes = kiln_model_classes_per_label(&model);
+  int32_t labels = std::max(model.num_labels, 1);
   char err[512] = "";
   bool classifier = kiln_model_is_classifier(&model);
   bool labelled = classifier && kiln_dataset_has_labels(examples);
@@ -220,7 +237,7 @@ int runPredict(const PredictRequest &request) {
       kiln_dataset_check_labels(examples, classes, err, sizeof(err)) != 0)
     return fail(err);
 
-  std::vector<float> outputs(size_t(count * classes));
+  std::vector<float> outputs(size_t(count * outputsPerRow));
   if (kiln_predict(&model, state.get(), examples,
                    request.batchSize ? request.batchSize : recipe.batchSize,
                    outputs.data(), err, sizeof(err)) != 0)
@@ -228,37 +245,45 @@ int runPredict(const PredictRequest &request) {
 
   raw_ostream &os = outs();
   if (!request.outputPath.empty()) {
-    int64_t shape[2] = {count, classes};
+    int64_t shape[2] = {count, outputsPerRow};
     if (kiln_write_npy_f32(request.outputPath.c_str(), outputs.data(), 2, shape,
                            err, sizeof(err)) != 0)
       return fail(err);
     os << format("wrote %lld x %lld outputs to ", (long long)count,
-                 (long long)classes)
+                 (long long)outputsPerRow)
        << request.outputPath << '\n';
   }
   if (!classifier) {
     // Real values: print each row's outputs.
     for (int64_t row = 0; request.outputPath.empty() && row < count; ++row) {
-      for (int64_t c = 0; c < classes; ++c)
-        os << (c ? " " : "") << format("%g", outputs[size_t(row * classes + c)]);
+      for (int64_t c = 0; c < outputsPerRow; ++c)
+        os << (c ? " " : "")
+           << format("%g", outputs[size_t(row * outputsPerRow + c)]);
       os << '\n';
     }
     return 0;
   }
-  // The argmax of each row, as kiln_evaluate counts it.
-  const int32_t *labels = kiln_dataset_labels(examples);
+  // The argmax of each row (of each label's block of a row), as
+  // kiln_evaluate counts it.
+  const auto *labelRows =
+      static_cast<const int32_t *>(kiln_dataset_label_rows(examples));
   int64_t correct = 0;
   for (int64_t row = 0; row < count; ++row) {
-    const float *scores = outputs.data() + row * classes;
-    int64_t predicted = std::max_element(scores, scores + classes) - scores;
-    correct += labelled && predicted == labels[row];
+    for (int32_t l = 0; l < labels; ++l) {
+      const float *scores = outputs.data() + row * outputsPerRow + l * classes;
+      int64_t predicted = std::max_element(scores, scores + classes) - scores;
+      correct += labelled && predicted == labelRows[row * labels + l];
+      if (request.outputPath.empty())
+        os << (l ? " " : "") << predicted;
+    }
     if (request.outputPath.empty())
-      os << predicted << '\n';
+      os << '\n';
   }
   if (labelled)
-    errs() << format("accuracy %.4f (%lld of %lld examples)\n",
-                     double(correct) / double(count), (long long)correct,
-                     (long long)count);
+    errs() << format("accuracy %.4f (%lld of %lld %s)\n",
+                     double(correct) / double(count * labels),
+                     (long long)correct, (long long)(count * labels),
+                     labels > 1 ? "labels" : "examples");
   return 0;
 }
 

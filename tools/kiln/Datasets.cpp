@@ -40,27 +40,41 @@ static std::vector<std::string> csvHeader(StringRef path) {
   return names;
 }
 
-/// Keeps the CSV columns `source.columnGroups` names, input after input.
+/// Keeps the CSV columns `source.columnGroups` names, input after input, or
+/// all but the label columns; the loader left out the first label column.
 static Error selectCsvColumns(const DataSource &source, StringRef path,
                               kiln_dataset *dataset) {
   // Feature index of each column: its position among the non-label ones.
   std::vector<std::string> header = csvHeader(path);
   llvm::erase(header, source.labelColumn);
-  std::vector<int64_t> columns;
+  std::vector<std::string> wanted;
   for (const std::vector<std::string> &group : source.columnGroups)
-    for (const std::string &name : group) {
-      auto found = llvm::find(header, name);
-      if (found == header.end())
-        return createStringError(inconvertibleErrorCode(),
-                                 "%s: no column named '%s' (listed in 'inputs')",
-                                 path.str().c_str(), name.c_str());
-      columns.push_back(found - header.begin());
-    }
+    llvm::append_range(wanted, group);
+  if (source.columnGroups.empty())
+    for (const std::string &name : header)
+      if (!llvm::is_contained(source.moreLabels, name))
+        wanted.push_back(name);
+  std::vector<int64_t> columns;
+  for (const std::string &name : wanted) {
+    auto found = llvm::find(header, name);
+    if (found == header.end())
+      return createStringError(inconvertibleErrorCode(),
+                               "%s: no column named '%s' (listed in 'inputs')",
+                               path.str().c_str(), name.c_str());
+    columns.push_back(found - header.begin());
+  }
   char err[512] = "";
   if (kiln_dataset_select_features(dataset, columns.data(),
                                    int64_t(columns.size()), err, sizeof(err)))
     return runtimeError(err);
   return Error::success();
+}
+
+/// Whether label `i` of `model` holds class indices.
+static bool classLabel(const kiln_model &model, int32_t i) {
+  if (model.num_labels > 1)
+    return model.label_dtypes[i] == KILN_DTYPE_I32;
+  return model.label_dtype != KILN_DTYPE_F32;
 }
 
 /// One source through the runtime loader of its format. `source.images` is
@@ -70,38 +84,53 @@ static Error selectCsvColumns(const DataSource &source, StringRef path,
 static Expected<DatasetPtr> loadSource(const DataSource &source,
                                        StringRef baseDir,
                                        const kiln_model &model) {
-  bool realLabels = !kiln_model_is_classifier(&model);
   char err[512] = "";
   std::string features = resolvePath(source.images, baseDir);
-  std::string labels = resolvePath(source.labels, baseDir);
-  const char *labelsPath = labels.empty() ? nullptr : labels.c_str();
   float scale = static_cast<float>(source.scale);
   float shift = static_cast<float>(source.shift);
-  DatasetPtr dataset;
-  if (source.format == "idx")
-    dataset.reset(kiln_dataset_load_idx(features.c_str(), labelsPath, scale,
-                                        shift, err, sizeof(err)));
-  else if (source.format == "npy")
-    dataset.reset((realLabels ? kiln_dataset_load_npy_f32 : kiln_dataset_load_npy)(
-        features.c_str(), labelsPath, scale, shift, err, sizeof(err)));
-  else if (source.format == "csv")
-    dataset.reset((realLabels ? kiln_dataset_load_csv_f32 : kiln_dataset_load_csv)(
-        features.c_str(),
-        source.labelColumn.empty() ? nullptr : source.labelColumn.c_str(),
-        scale, shift, err, sizeof(err)));
-  else if (source.format == "npz")
-    dataset.reset((realLabels ? kiln_dataset_load_npz_f32 : kiln_dataset_load_npz)(
-        features.c_str(), source.xKey.c_str(),
-        source.yKey.empty() ? nullptr : source.yKey.c_str(), scale, shift, err,
-        sizeof(err)));
-  else
+  // Label `i` (0: the first, held by the source's label field, else
+  // moreLabels[i - 1]) with the examples' features; empty: none.
+  auto load = [&](int32_t i, const std::string &label) -> DatasetPtr {
+    const char *name = label.empty() ? nullptr : label.c_str();
+    bool real = !classLabel(model, i);
+    if (source.format == "idx")
+      return DatasetPtr(kiln_dataset_load_idx(features.c_str(), name, scale,
+                                              shift, err, sizeof(err)));
+    if (source.format == "npy")
+      return DatasetPtr(
+          (real ? kiln_dataset_load_npy_f32 : kiln_dataset_load_npy)(
+              features.c_str(), name, scale, shift, err, sizeof(err)));
+    if (source.format == "csv")
+      return DatasetPtr(
+          (real ? kiln_dataset_load_csv_f32 : kiln_dataset_load_csv)(
+              features.c_str(), name, scale, shift, err, sizeof(err)));
+    return DatasetPtr(
+        (real ? kiln_dataset_load_npz_f32
+              : kiln_dataset_load_npz)(features.c_str(), source.xKey.c_str(),
+                                       name, scale, shift, err, sizeof(err)));
+  };
+  if (!llvm::is_contained({"idx", "npy", "csv", "npz"}, source.format))
     return createStringError(inconvertibleErrorCode(),
                              "unsupported data format '%s' (expected idx, csv, "
                              "npy or npz)",
                              source.format.c_str());
+  bool paths = source.format == "idx" || source.format == "npy";
+  DatasetPtr dataset = load(0, paths ? resolvePath(source.labels, baseDir)
+                               : source.format == "csv" ? source.labelColumn
+                                                        : source.yKey);
   if (!dataset)
     return runtimeError(err);
-  if (!source.columnGroups.empty())
+  // Several labels: each further one is loaded with the features again (the
+  // loaders read labels beside features) and put beside the first.
+  for (auto [i, label] : llvm::enumerate(source.moreLabels)) {
+    DatasetPtr part =
+        load(int32_t(i + 1), paths ? resolvePath(label, baseDir) : label);
+    if (!part || kiln_dataset_append_labels(dataset.get(), part.get(), err,
+                                            sizeof(err)) != 0)
+      return runtimeError(err);
+  }
+  if (!source.columnGroups.empty() ||
+      (source.format == "csv" && !source.moreLabels.empty()))
     if (Error error = selectCsvColumns(source, features, dataset.get()))
       return std::move(error);
   if (source.moreInputs.empty())
@@ -166,7 +195,8 @@ static Error finish(DatasetPtr &dataset, std::optional<int64_t> limit,
       return runtimeError(err);
   }
   if (kiln_model_is_classifier(&model) &&
-      kiln_dataset_check_labels(dataset.get(), model.output_size, err,
+      kiln_dataset_check_labels(dataset.get(),
+                                kiln_model_classes_per_label(&model), err,
                                 sizeof(err)))
     return runtimeError(err);
   return Error::success();
@@ -225,8 +255,23 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
                                const TrainingRecipe &recipe, StringRef baseDir,
                                const kiln_model &model) {
   DataSource source;
-  source.format = request.format.empty() ? formatOf(request.path) : request.format;
-  source.images = request.path;
+  const std::string &path = request.paths.front();
+  source.format = request.format.empty() ? formatOf(path) : request.format;
+  source.images = path;
+  int32_t inputs = std::max(model.num_inputs, 1);
+  if (int32_t(request.paths.size()) != inputs &&
+      (source.format != "csv" || request.paths.size() > 1))
+    return createStringError(
+        inconvertibleErrorCode(), "the model has %d input%s: give --input %s",
+        inputs, inputs == 1 ? "" : "s",
+        inputs == 1 ? "once"
+                    : "one .npy file per input, in declaration order "
+                      "(or one CSV file)");
+  if (request.paths.size() > 1 && source.format != "npy")
+    return createStringError(inconvertibleErrorCode(),
+                             "several --input files must be .npy files, one "
+                             "per input");
+  source.moreInputs.assign(request.paths.begin() + 1, request.paths.end());
   source.yKey.clear();
   const DataSource *train = recipe.train ? &*recipe.train : nullptr;
   if (train) {
@@ -240,13 +285,25 @@ Expected<DatasetPtr> loadInput(const InputRequest &request,
       return createStringError(inconvertibleErrorCode(),
                                "--labels is for idx and npy input; a CSV file "
                                "names its label column with --label-column");
-    source.labels = request.labels;
+    int32_t labels = std::max(model.num_labels, 1);
+    if (int32_t(request.labels.size()) != labels)
+      return createStringError(inconvertibleErrorCode(),
+                               "the model has %d label%s: give --labels %s",
+                               labels, labels == 1 ? "" : "s",
+                               labels == 1 ? "once"
+                                           : "once per label, in "
+                                             "declaration order");
+    source.labels = request.labels.front();
+    source.moreLabels.assign(request.labels.begin() + 1, request.labels.end());
   }
   if (source.format == "csv") {
     source.labelColumn = request.labelColumn;
+    // The train data's label columns, if the file has them.
     if (source.labelColumn.empty() && train && train->format == "csv" &&
-        llvm::is_contained(csvHeader(request.path), train->labelColumn))
+        llvm::is_contained(csvHeader(path), train->labelColumn)) {
       source.labelColumn = train->labelColumn;
+      source.moreLabels = train->moreLabels;
+    }
     // Predict on the columns the model was trained on.
     if (train && train->format == "csv")
       source.columnGroups = train->columnGroups;

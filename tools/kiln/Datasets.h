@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiln {
 struct DataSource;
@@ -57,14 +58,17 @@ llvm::Expected<RecipeData> loadRecipeData(const TrainingRecipe &recipe,
 
 /// Examples to predict on, from a file given on the command line.
 struct InputRequest {
-  std::string path;
+  /// One file, or for a model of several inputs one .npy file per input (a
+  /// CSV file holds them all, in the train data's column groups).
+  std::vector<std::string> paths;
   std::string format;      // idx, csv, npy or npz; empty: from the extension
-  std::string labels;      // idx, npy: a labels file (optional)
+  /// idx, npy: a labels file per label of the model (optional).
+  std::vector<std::string> labels;
   std::string labelColumn; // csv: the label column (optional)
   std::optional<double> scale, shift; // default: the recipe's train data's
 };
 
-/// Loads `request.path` (relative to the current directory) preprocessed as
+/// Loads `request.paths` (relative to the current directory) preprocessed as
 /// the recipe's train data: the same scale, shift and normalization. For
 /// CSV without an explicit label column, the train data's label column is
 /// used when the file has one; npz reads the train data's array names.

@@ -128,11 +128,11 @@ static Error bindSymbol(void *handle, const std::string &symbol, T &result) {
 
 Expected<std::unique_ptr<LoadedModel>>
 LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
-  if (info.inputs.empty() || info.labels.size() != 1 || info.outputs.empty())
+  if (info.inputs.empty() || info.labels.empty() || info.outputs.empty())
     return createStringError(
         inconvertibleErrorCode(),
         "model '%s' has %zu inputs, %zu labels and %zu outputs; kiln train "
-        "needs at least one input, one label and at least one output",
+        "needs at least one of each",
         info.name.c_str(), info.inputs.size(), info.labels.size(),
         info.outputs.size());
 
@@ -152,17 +152,29 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
     return std::move(error);
   if (Error error = bindSymbol(loaded->handle, prefix + "_init", table.init))
     return std::move(error);
-  // Several inputs: the variants that take them packed in one buffer.
-  std::string suffix = info.inputs.size() > 1 ? "_packed" : "";
+  // Several inputs or labels: the variants that take them packed in one
+  // buffer each (predict takes no labels).
+  bool severalInputs = info.inputs.size() > 1;
+  std::string suffix = severalInputs || info.labels.size() > 1 ? "_packed" : "";
   if (Error error = bindSymbol(loaded->handle, prefix + "_train_step" + suffix,
                                table.train_step))
     return std::move(error);
   if (Error error = bindSymbol(loaded->handle, prefix + "_evaluate" + suffix,
                                table.evaluate))
     return std::move(error);
-  if (Error error = bindSymbol(loaded->handle, prefix + "_predict" + suffix,
-                               table.predict))
+  if (Error error =
+          bindSymbol(loaded->handle,
+                     prefix + "_predict" + (severalInputs ? "_packed" : ""),
+                     table.predict))
     return std::move(error);
+  // top_k_accuracy(k), compiled into evaluate's metrics variant.
+  if (info.recipe.topK > 0) {
+    table.top_k = info.recipe.topK;
+    if (Error error = bindSymbol(loaded->handle,
+                                 prefix + "_evaluate" + suffix + "_metrics",
+                                 table.evaluate_metrics))
+      return std::move(error);
+  }
 
   // Present in CUDA objects only: the state lives on the device.
   table.state_to_host = reinterpret_cast<void (*)(const void *, void *)>(
@@ -193,9 +205,22 @@ LoadedModel::load(const ModelInfo &info, StringRef libraryPath) {
     table.input_sizes = loaded->inputSizes.data();
   }
   table.output_size = info.outputs.front().elementsPerExample();
-  const TensorInfo &label = info.labels.front();
-  table.label_dtype = label.dtype == "i32" ? KILN_DTYPE_I32 : KILN_DTYPE_F32;
-  table.label_size = label.elementsPerExample();
+  // label_dtype: class indices only if every label is one.
+  table.label_dtype = KILN_DTYPE_I32;
+  table.label_size = 0;
+  for (const TensorInfo &label : info.labels) {
+    int32_t dtype = label.dtype == "i32" ? KILN_DTYPE_I32 : KILN_DTYPE_F32;
+    if (dtype != KILN_DTYPE_I32)
+      table.label_dtype = KILN_DTYPE_F32;
+    loaded->labelDTypes.push_back(dtype);
+    loaded->labelSizes.push_back(label.elementsPerExample());
+    table.label_size += label.elementsPerExample();
+  }
+  if (info.labels.size() > 1) {
+    table.num_labels = int32_t(info.labels.size());
+    table.label_sizes = loaded->labelSizes.data();
+    table.label_dtypes = loaded->labelDTypes.data();
+  }
   return std::move(loaded);
 }
 

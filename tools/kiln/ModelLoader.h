@@ -57,6 +57,8 @@ private:
   std::vector<std::vector<int64_t>> entryShapes;
   std::vector<kiln_state_entry> entries;
   std::vector<int64_t> inputSizes; // behind table.input_sizes
+  std::vector<int64_t> labelSizes; // behind table.label_sizes
+  std::vector<int32_t> labelDTypes; // behind table.label_dtypes
   kiln_model table = {};
 };
 

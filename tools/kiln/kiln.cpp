@@ -72,10 +72,12 @@ static cl::opt<std::string>
                    cl::desc("The checkpoint whose parameters to use"),
                    cl::value_desc("FILE.ckpt"), cl::sub(evalCommand),
                    cl::sub(predictCommand), cl::cat(trainCategory));
-static cl::opt<std::string> inputPath(
-    "input", cl::Required,
+static cl::list<std::string> inputPaths(
+    "input", cl::OneOrMore,
     cl::desc("Examples to predict on: IDX images, .npy features, .csv or .npz; "
-             "preprocessed like the recipe's train data"),
+             "preprocessed like the recipe's train data. A model of several "
+             "inputs takes one .npy file per input (--input a.npy --input "
+             "b.npy, in declaration order) or one CSV file"),
     cl::value_desc("FILE"), cl::sub(predictCommand), cl::cat(trainCategory));
 static cl::opt<std::string> outputPath(
     "output",
@@ -87,10 +89,10 @@ static cl::opt<std::string> inputFormat(
                        "for any other)"),
     cl::value_desc("idx|csv|npy|npz"), cl::sub(predictCommand),
     cl::cat(trainCategory));
-static cl::opt<std::string> labelsPath(
+static cl::list<std::string> labelsPaths(
     "labels",
-    cl::desc("Labels of the --input examples (IDX or .npy): also print the "
-             "accuracy"),
+    cl::desc("Labels of the --input examples (IDX or .npy; one file per label "
+             "of a model of several): also print the accuracy"),
     cl::value_desc("FILE"), cl::sub(predictCommand), cl::cat(trainCategory));
 static cl::opt<std::string> labelColumn(
     "label-column",
@@ -320,9 +322,9 @@ int main(int argc, char **argv) {
           << "'\n";
       return usageError();
     }
-    request.input.path = inputPath;
+    request.input.paths = inputPaths;
     request.input.format = inputFormat;
-    request.input.labels = labelsPath;
+    request.input.labels = labelsPaths;
     request.input.labelColumn = labelColumn;
     if (inputScale.getNumOccurrences())
       request.input.scale = inputScale;

@@ -46,6 +46,11 @@ inline constexpr llvm::StringLiteral kResultAttr = "kiln.result";
 inline constexpr llvm::StringLiteral kOptimizerAttr = "kiln.optimizer";
 /// Module attribute: [{kind = "l1"|"l2", factor, params = [names]}].
 inline constexpr llvm::StringLiteral kRegularizationAttr = "kiln.regularization";
+/// Module attribute: k of `metrics = [top_k_accuracy(k)]`. @evaluate then
+/// has a third result, kTopKHitsResult: the f32[] number of the batch's
+/// (example, label) pairs whose label is among the top k outputs.
+inline constexpr llvm::StringLiteral kTopKAttr = "kiln.top_k";
+inline constexpr llvm::StringLiteral kTopKHitsResult = "top_k_hits";
 /// Module attribute written by the state-layout pass: an array of
 /// {name, offset (bytes), shape, dtype} dictionaries, and the total size.
 inline constexpr llvm::StringLiteral kStateLayoutAttr = "kiln.state_layout";

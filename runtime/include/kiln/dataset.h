@@ -90,6 +90,14 @@ KILN_API int kiln_dataset_append_features(kiln_dataset *dataset,
                                           const kiln_dataset *other, char *err,
                                           size_t err_len);
 
+/* Appends `other`'s labels to each example of `dataset` (same number of
+ * examples, both labelled): the dataset then holds several labels side by
+ * side, in the order appended, as a model of several labels takes them (see
+ * kiln_model::num_labels). Returns 0, or -1 with a message. */
+KILN_API int kiln_dataset_append_labels(kiln_dataset *dataset,
+                                        const kiln_dataset *other, char *err,
+                                        size_t err_len);
+
 /* Keeps the feature columns `columns[0..count)` (indices into each example,
  * any order, e.g. to group a CSV's columns by input), in that order.
  * Returns 0, or -1 with a message naming an index out of range. */
@@ -119,16 +127,25 @@ KILN_API int64_t kiln_dataset_example_size(const kiln_dataset *dataset);
 /* Row-major [size, example_size]. */
 KILN_API const float *kiln_dataset_features(const kiln_dataset *dataset);
 /* KILN_DTYPE_I32 (class indices, one per example) or KILN_DTYPE_F32
- * (label_size floats per example). */
+ * (label_size floats per example); of the first label when there are
+ * several. */
 KILN_API int32_t kiln_dataset_label_dtype(const kiln_dataset *dataset);
 KILN_API int64_t kiln_dataset_label_size(const kiln_dataset *dataset);
-/* [size] class indices; NULL when the labels are floats. */
+/* 1, or how many labels kiln_dataset_append_labels put side by side. */
+KILN_API int32_t kiln_dataset_num_labels(const kiln_dataset *dataset);
+/* [size] class indices; NULL when the labels are floats or several. */
 KILN_API const int32_t *kiln_dataset_labels(const kiln_dataset *dataset);
-/* [size, label_size] floats; NULL when the labels are class indices. */
+/* [size, label_size] floats; NULL when the labels are class indices or
+ * several. */
 KILN_API const float *kiln_dataset_labels_f32(const kiln_dataset *dataset);
+/* Every label of every example: [size, the sum of the labels' sizes]
+ * 4-byte elements, each example's labels side by side in order, each an
+ * int32 class index or a float as that label holds. */
+KILN_API const void *kiln_dataset_label_rows(const kiln_dataset *dataset);
 /* 1 if the dataset was loaded with labels, 0 if not (its labels are 0). */
 KILN_API int kiln_dataset_has_labels(const kiln_dataset *dataset);
-/* Returns 0 if every label is a class index in [0, num_classes); otherwise
+/* Returns 0 if every label (of each of several) is a class index in
+ * [0, num_classes); otherwise
  * -1 and a message naming the first offending index and value, or saying
  * that the dataset has no labels or real-valued ones. */
 KILN_API int kiln_dataset_check_labels(const kiln_dataset *dataset, int64_t num_classes,

@@ -71,11 +71,40 @@ typedef struct kiln_model {
    * state is host memory. */
   void (*state_to_host)(const void *state, void *host);
   void (*state_from_host)(void *state, const void *host);
+  /* A model of several labels (e.g. two heads): the functions take them
+   * packed in y, each label's [batch, label_sizes[i]] block of type
+   * label_dtypes[i] after the other, label_size is the sum and label_dtype
+   * KILN_DTYPE_I32 only if every label is a class index. Datasets hold each
+   * example's labels side by side; the runtime repacks batches. With class
+   * labels only, the outputs of a row are read as one block of
+   * output_size / num_labels class scores per label, in label order (e.g.
+   * output concat([head1, head2], axis = 1)), for accuracy.
+   * 0 and NULL for one label. */
+  int32_t num_labels;
+  const int64_t *label_sizes;
+  const int32_t *label_dtypes;
+  /* metrics = [top_k_accuracy(k)], compiled into evaluate: k, and evaluate
+   * that also writes to *top_k_hits how many of the batch's (example, label)
+   * pairs have their label among the top k outputs of its block (ties to
+   * the lower class index; NAME_evaluate_metrics). 0 and NULL without. */
+  int64_t top_k;
+  float (*evaluate_metrics)(const void *state, const float *x, const void *y,
+                            int64_t batch, float *outputs, float *top_k_hits);
 } kiln_model;
 
-/* Whether the model's labels are class indices (accuracy applies). */
+/* Whether the model's labels are class indices (accuracy applies): with
+ * several labels, every one, with as many class scores each. */
 static inline int kiln_model_is_classifier(const kiln_model *model) {
-  return model->label_dtype == 0 || model->label_dtype == KILN_DTYPE_I32;
+  return (model->label_dtype == 0 || model->label_dtype == KILN_DTYPE_I32) &&
+         (model->num_labels <= 1 ||
+          model->output_size % model->num_labels == 0);
+}
+
+/* Class scores per example and label of a classifier (output_size for one
+ * label). */
+static inline int64_t kiln_model_classes_per_label(const kiln_model *model) {
+  return model->num_labels > 1 ? model->output_size / model->num_labels
+                               : model->output_size;
 }
 
 #ifdef __cplusplus

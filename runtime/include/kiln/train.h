@@ -55,7 +55,8 @@ typedef struct kiln_train_options {
   /* Non-NULL: TensorBoard event files in logdir/train and logdir/test. */
   const char *logdir;
   double learning_rate; /* logged as a scalar when finite; NaN: not logged */
-  int64_t top_k;        /* > 0: also measure the test set's top-k accuracy */
+  int64_t top_k;        /* > 0: also measure the test set's top-k accuracy
+                         * (model->top_k, compiled into evaluate) */
   int progress;         /* a kiln_progress_style; ignored when quiet */
   /* A model whose state lives on the GPU (state_to_host set, see
    * kiln/cuda.h) has batch i+1 gathered and copied to the device while step
@@ -88,7 +89,14 @@ KILN_API int kiln_train(const kiln_model *model, const kiln_train_options *optio
  * the label (NaN for a model with real-valued labels). If confusion is not
  * NULL it receives, for C = output_size, counts in
  * confusion[label * C + predicted] (C * C entries, zeroed first; classifiers
- * only). loss, accuracy may be NULL. */
+ * only). loss, accuracy may be NULL.
+ *
+ * A model of L > 1 class labels (kiln_model::num_labels) is scored per
+ * label on its block of C = output_size / L outputs: the accuracy (and
+ * top-k accuracy) is the fraction of the n * L (example, label) pairs
+ * predicted right, i.e. the mean of the labels' accuracies, and confusion
+ * holds L matrices of C * C, label l's at l * C * C. The loss is the
+ * model's own (e.g. the sum of its heads' losses). */
 KILN_API int kiln_evaluate(const kiln_model *model, const void *state,
                            const kiln_dataset *dataset, int64_t batch_size, double *loss,
                            double *accuracy, int64_t *confusion, char *err,
@@ -101,11 +109,13 @@ typedef struct kiln_metrics {
   double top_k_accuracy; /* label among the top_k outputs; NaN when top_k is 0 */
 } kiln_metrics;
 
-/* kiln_evaluate, and with top_k > 0 (a classifier with at least top_k
- * outputs) the top-k accuracy. Ties are broken by index: the label is in
- * the top k when fewer than k outputs beat it, an output beating it when it
- * is greater, or equal at a lower index. So k = 1 agrees with accuracy (the
- * first maximum is the argmax) and k = output_size is always 1. */
+/* kiln_evaluate, and with top_k > 0 the top-k accuracy, which the model
+ * computes in its compiled evaluate_metrics (metrics = [top_k_accuracy(k)]
+ * in the model file; top_k must be that k). Ties are broken by index: the
+ * label is in the top k when fewer than k outputs beat it, an output
+ * beating it when it is greater, or equal at a lower index. So k = 1 agrees
+ * with accuracy (the first maximum is the argmax) and k = output_size is
+ * always 1. */
 KILN_API int kiln_evaluate_metrics(const kiln_model *model, const void *state,
                                    const kiln_dataset *dataset, int64_t batch_size,
                                    int64_t top_k, kiln_metrics *metrics,
