@@ -137,10 +137,10 @@ public:
       return;
     // Ops already inside a parallel loop stay as they are: one level of
     // threads is all the cores there are. Reductions with several results
-    // (max pooling with its argmax) stay whole too: bufferization would give
-    // each chunk a private buffer for the result nobody reads. Elementwise
-    // ops with several results (an optimizer updating a parameter and its
-    // moments) are split like the others.
+    // stay whole too (none come from Kiln's lowering now): a result nobody
+    // reads would get a private buffer per chunk. Elementwise ops with
+    // several results (an optimizer updating a parameter and its moments)
+    // are split like the others.
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() &&

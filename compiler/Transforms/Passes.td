@@ -320,7 +320,8 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     only the edge of a dynamic N stays `linalg.generic`. A product into a
     constant fill that nothing else reads (the zeros of a weight gradient)
     drops the fill: each register tile starts from the constant instead,
-    saving a pass over the output in memory and the tiles' first read of it. A product with a transposed
+    saving a pass over the output in memory and the tiles' first read of it.
+    A product with a transposed
     operand (the backward pass of a dense layer) first gets an explicit
     `linalg.transpose` of that operand: O(n^2) copying for an O(n^3) product
     that then uses the same kernel.

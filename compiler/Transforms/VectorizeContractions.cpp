@@ -19,6 +19,9 @@ using namespace mlir;
 
 namespace {
 
+/// Marks the fills that start register tiles until they are vectorized.
+constexpr llvm::StringLiteral kTileFillAttr = "kiln.tile_fill";
+
 /// The M, N and K loop of a plain matrix product, or nothing.
 std::optional<std::array<unsigned, 3>> matmulDims(linalg::GenericOp op) {
   if (op.getNumLoops() != 3 || !linalg::isaContractionOpInterface(op))
@@ -104,6 +107,14 @@ public:
   using VectorizeContractionsBase::VectorizeContractionsBase;
 
   void runOnOperation() override {
+    if (tileM < 1 || tileN < 1 || batchTileM < 1 || batchTileM > tileM) {
+      getOperation()->emitError()
+          << "kiln-vectorize-contractions needs tile-m, tile-n >= 1 and 1 <= "
+             "batch-tile-m <= tile-m (got "
+          << int64_t(tileM) << ", " << int64_t(tileN) << ", "
+          << int64_t(batchTileM) << ")";
+      return signalPassFailure();
+    }
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::GenericOp> contractions;
     getOperation()->walk([&](linalg::GenericOp op) {
@@ -149,7 +160,7 @@ public:
     // constant, which the C tile's first read then folds to.
     SmallVector<linalg::FillOp> fills;
     getOperation()->walk([&](linalg::FillOp fill) {
-      if (fill.getResultTypes().size() == 1 &&
+      if (fill->removeAttr(kTileFillAttr) &&
           cast<ShapedType>(fill.getResultTypes()[0]).hasStaticShape())
         fills.push_back(fill);
     });
@@ -335,9 +346,12 @@ private:
     SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
     Value tile = tensor::ExtractSliceOp::create(rewriter, loc, init.get(),
                                                 offsets, sizes, strides);
-    Value filled = linalg::FillOp::create(rewriter, loc, ValueRange{tileFill},
-                                          ValueRange{tile})
-                       .getResult(0);
+    auto fill = linalg::FillOp::create(rewriter, loc, ValueRange{tileFill},
+                                       ValueRange{tile});
+    // Marked, so that only these fills (and their copies in peeled loops)
+    // are vectorized.
+    fill->setAttr(kTileFillAttr, rewriter.getUnitAttr());
+    Value filled = fill.getResult(0);
     init.set(tensor::InsertSliceOp::create(rewriter, loc, filled, init.get(),
                                            offsets, sizes, strides));
   }

@@ -307,15 +307,16 @@ private:
   }
 
   /// The heights of the tiles after the loop of full `tileRows` tiles over
-  /// `count` rows. A tile of one or two rows loads a whole vector of the
-  /// other operand for only one or two FMAs (half speed or worse), so a
-  /// short remainder takes one full tile with it and both are split evenly:
-  /// 14 rows are 6 + 4 + 4, not 6 + 6 + 2.
+  /// `count` (>= tileRows) rows. A short tile loads a whole vector of the
+  /// other operand for few FMAs (one or two rows: half speed or worse), so a
+  /// remainder more than two rows short of a full tile takes one full tile
+  /// with it and both are split evenly: 14 rows are 6 + 4 + 4, not
+  /// 6 + 6 + 2.
   static SmallVector<int64_t> lastTileHeights(int64_t count, int64_t tileRows) {
     int64_t left = count % tileRows;
     if (left == 0)
       return {};
-    if (left >= tileRows - 2 || count < tileRows)
+    if (left >= tileRows - 2)
       return {left};
     int64_t both = tileRows + left;
     return {(both + 1) / 2, both / 2};

@@ -1,4 +1,6 @@
 // RUN: kiln-opt %s -split-input-file "--kiln-vectorize-contractions=tile-m=6 tile-n=16" | FileCheck %s
+// RUN: not kiln-opt %s -split-input-file "--kiln-vectorize-contractions=tile-m=6 tile-n=16 batch-tile-m=0" 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: kiln-vectorize-contractions needs tile-m, tile-n >= 1 and 1 <= batch-tile-m <= tile-m (got 6, 16, 0)
 
 // C[?, 256] += A[?, 784] * B[784, 256]: loops over 16-column and row
 // tiles and K. B (784 x 256, 800 KB) would not stay in cache if the column
@@ -151,6 +153,36 @@ func.func @filled(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>) -> tensor<12x32x
     linalg.yield %s : f32
   } -> tensor<12x32xf32>
   return %0 : tensor<12x32xf32>
+}
+
+// -----
+
+// The same product when the zeros are read elsewhere too: the fill stays
+// and the tiles read it.
+// CHECK-LABEL: func.func @shared_fill
+// CHECK: %[[ZEROS:.*]] = linalg.generic
+// CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6 iter_args(%{{.*}} = %[[ZEROS]])
+// CHECK-NOT: vector<6x16xf32>, tensor<6x16xf32>
+// CHECK:       vector.contract
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @shared_fill(%a: tensor<12x64xf32>, %b: tensor<64x32xf32>) -> (tensor<12x32xf32>, tensor<12x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<12x32xf32>
+  %c = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<12x32xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  } -> tensor<12x32xf32>
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<12x64xf32>, tensor<64x32xf32>) outs(%c : tensor<12x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<12x32xf32>
+  return %0, %c : tensor<12x32xf32>, tensor<12x32xf32>
 }
 
 // -----

@@ -376,10 +376,15 @@ struct LowerMaxPoolGrad : OpRewritePattern<MaxPoolGradOp> {
                   arith::ConstantIndexOp::create(b, l, g[1].window)),
               linalg::IndexOp::create(b, l, 5));
           Value v = args[0], max = args[2], arg = args[3];
-          // Order-independent: the smallest offset holding the maximum.
-          Value wins = arith::AndIOp::create(
+          // Order-independent: the smallest offset holding the maximum. A
+          // NaN is the maximum of its window (max_pool propagates it), so the
+          // first NaN gets the gradient, as in PyTorch.
+          Value isMax = arith::OrIOp::create(
               b, l,
               arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, max),
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v, v));
+          Value wins = arith::AndIOp::create(
+              b, l, isMax,
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, k, arg));
           linalg::YieldOp::create(
               b, l, ValueRange{arith::SelectOp::create(b, l, wins, k, arg)});

@@ -217,6 +217,7 @@ func.func @pools(%x: tensor<?x5x5x2xf32>) -> (tensor<?x3x3x2xf32>, tensor<?x3x3x
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}}, %{{.*}}, %[[MAX]] : {{.*}}) outs(%{{.*}} : tensor<?x2x2x2xindex>)
 // CHECK-NOT: arith.cmpf ogt
 // CHECK: arith.cmpf oeq
+// CHECK: arith.cmpf uno
 // CHECK: arith.cmpi slt
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x5x2xf32>)
 // CHECK: tensor.extract %{{.*}} : tensor<?x2x2x2xindex>
