@@ -315,8 +315,9 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     in registers once `loop-invariant-subset-hoisting` has moved the C
     tile's read and write out of the K loop); edge tiles of a static size
     are smaller static tiles. A dynamic M (the batch) is split into whole
-    tiles of `batch-tile-m` rows (batches are mostly multiples of 4) and the
-    leftover rows, tiled one row at a time, so no scalar remainder is left;
+    tiles of `tile-m` rows, then the rows left over into at most one tile of
+    `batch-tile-m` rows and single rows (a batch of 64: ten tiles of 6 and
+    one of 4), so no scalar remainder is left;
     only the edge of a dynamic N stays `linalg.generic`. A product into a
     constant fill that nothing else reads (the zeros of a weight gradient)
     drops the fill: each register tile starts from the constant instead,
@@ -331,7 +332,8 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     Option<"tileN", "tile-n", "int64_t", "32",
            "columns of C per register tile (a multiple of the vector width)">,
     Option<"batchTileM", "batch-tile-m", "int64_t", "4",
-           "rows of C per register tile when M is dynamic (the batch), at most tile-m">,
+           "rows of the register tile for the rows of a dynamic M (the batch) "
+           "left over after tiles of tile-m, before single rows">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

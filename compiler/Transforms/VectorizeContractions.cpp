@@ -369,26 +369,45 @@ private:
 
   /// Tiles the rows of `op` (and its columns by `columns`, 0: untiled) into
   /// register tiles. A static M ends in a static partial tile. A dynamic M
-  /// (the batch) is cut into blocks of `batch-tile-m` rows, each one tile,
-  /// and the leftover block is tiled one row at a time: every tile then has
-  /// a static shape and is vectorized, where a peeled remainder of dynamic
-  /// height would stay scalar.
+  /// (the batch) is cut into blocks of `tile-m` rows, each one tile, then
+  /// the rows left over into at most one block of `batch-tile-m` rows and
+  /// single rows: every tile then has a static shape and is vectorized,
+  /// where a peeled remainder of dynamic height would stay scalar.
   LogicalResult tileRows(RewriterBase &rewriter, linalg::GenericOp op,
                          int64_t columns) {
     auto [m, n, k] = *matmulDims(op);
     if (!ShapedType::isDynamic(op.getStaticLoopRanges()[m]))
       return success(
           succeeded(tileAndPeelLoops(rewriter, op, tileM, columns, 1)));
-    auto blocks = tileAndPeelLoops(rewriter, op, batchTileM, 0, 0);
+    SmallVector<int64_t> heights{tileM};
+    if (batchTileM < tileM)
+      heights.push_back(batchTileM);
+    if (heights.back() > 1)
+      heights.push_back(1);
+    return tileBlocks(rewriter, op, heights, columns);
+  }
+
+  /// Blocks of heights[0] rows, each one register tile, and the rows left
+  /// over tiled the same way by the heights after it (the last is 1).
+  LogicalResult tileBlocks(RewriterBase &rewriter, linalg::GenericOp op,
+                           ArrayRef<int64_t> heights, int64_t columns) {
+    if (heights.size() == 1)
+      return success(
+          succeeded(tileAndPeelLoops(rewriter, op, heights[0], columns, 1)));
+    auto blocks = tileAndPeelLoops(rewriter, op, heights[0], 0, 0);
     if (failed(blocks))
       return failure();
     for (auto [index, loop] : llvm::enumerate(*blocks)) {
-      bool leftover = index == 1;
-      for (linalg::GenericOp block : contractionsIn(loop))
-        if (failed(tileAndPeelLoops(rewriter, block,
-                                    leftover ? 1 : batchTileM, columns, 1,
-                                    /*wholeRowTiles=*/!leftover)))
+      for (linalg::GenericOp block : contractionsIn(loop)) {
+        LogicalResult tiled =
+            index == 0
+                ? success(succeeded(tileAndPeelLoops(rewriter, block, heights[0],
+                                                     columns, 1,
+                                                     /*wholeRowTiles=*/true)))
+                : tileBlocks(rewriter, block, heights.drop_front(), columns);
+        if (failed(tiled))
           return failure();
+      }
     }
     return success();
   }

@@ -8,25 +8,31 @@
 // smaller, so the column loop is outside. Each column tile's strip of B
 // (784 rows of 16) is first copied into a contiguous 784x16 tensor, one
 // vector per row, which the tiles read. The dynamic rows (the batch) are
-// split at a multiple of batch-tile-m (4): whole 4-row tiles, then the
-// leftover rows one at a time. Every tile has a static shape and becomes
+// cut into 6-row tiles, then the rows left over into at most one 4-row tile
+// (batch-tile-m) and single rows. Every tile has a static shape and becomes
 // one vector.contract (an outer product per K step); no scalar remainder.
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.for %[[J:[a-z0-9_]+]] = %c0 to %c256 step %c16
 // CHECK:   %[[STRIP:.*]] = scf.for %[[R:[a-z0-9_]+]] = %c0 to %c784 step %c1 iter_args(%[[ACC:[a-z0-9_]+]] = %{{.*}}) -> (tensor<784x16xf32>)
 // CHECK:     %[[ROW:.*]] = vector.transfer_read %arg1[%[[R]], %[[J]]]{{.*}} : tensor<784x256xf32>, vector<16xf32>
 // CHECK:     vector.transfer_write %[[ROW]], %[[ACC]][%[[R]], %c0]{{.*}} : vector<16xf32>, tensor<784x16xf32>
-// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c4
+// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c6
 // CHECK:     scf.for %[[K:[a-z0-9_]+]] = %c0 to %c784 step %c1
 // CHECK:       tensor.extract_slice %[[STRIP]][%[[K]], 0] [1, 16] [1, 1] : tensor<784x16xf32> to tensor<1x16xf32>
-// CHECK:       vector.transfer_read {{.*}} : tensor<4x1xf32>, vector<4x1xf32>
+// CHECK:       vector.transfer_read {{.*}} : tensor<6x1xf32>, vector<6x1xf32>
 // CHECK:       vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
-// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // CHECK-NOT: linalg.generic
-// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c1
-// CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
-// CHECK:       tensor.extract_slice %[[STRIP]]
-// CHECK:       vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
+// CHECK:   scf.for %{{.*}} step %c6
+// CHECK:     scf.for %{{.*}} step %c4
+// CHECK:         scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK:           vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK:     scf.for %{{.*}} step %c4
+// CHECK:       scf.for %{{.*}} step %c1
+// CHECK:         scf.for %{{.*}} = %c0 to %c784 step %c1
+// CHECK:           tensor.extract_slice %[[STRIP]]
+// CHECK:           vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
 // CHECK-NOT: linalg.generic
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
@@ -46,16 +52,15 @@ func.func @matmul(%a: tensor<?x784xf32>, %b: tensor<784x256xf32>, %c: tensor<?x2
 
 // C[?, 32] += A[?, 784] * B[784, 32]: B (100 KB) stays in cache, so the row
 // loop is outside and B is re-read from cache for every row tile; the
-// leftover rows of the batch are single-row tiles.
+// rows of the batch left over after 6-row tiles are a 4-row tile and single
+// rows.
 // CHECK-LABEL: func.func @small_b
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c4
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c6
 // CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
 // CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
-// CHECK:       vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
-// CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
-// CHECK:     scf.for %{{.*}} = %c0 to %c784 step %c1
-// CHECK:       vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
+// CHECK:       vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
 // CHECK-NOT: linalg.generic
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
