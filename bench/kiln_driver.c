@@ -1,7 +1,8 @@
 /* bench/kiln_driver.c - times a kilnc-compiled model (issue 6's benchmark).
  *
  * Built by bench/run.py once per model:
- *   cc -O2 -DKILN_MODEL=NAME -include NAME.h kiln_driver.c NAME.o -lm
+ *   cc -O2 -DKILN_MODEL=NAME -include NAME.h -I runtime/include kiln_driver.c
+ *      NAME.o -lkilnrt -lm
  * (add -fopenmp when the object uses OpenMP).
  *
  *   driver train   IN_ELEMS CLASSES BATCH WARMUP_S REP_S REPS SEED
@@ -29,6 +30,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "kiln/memory.h"
+
 #ifndef KILN_MODEL
 #error "compile with -DKILN_MODEL=name -include name.h"
 #endif
@@ -53,13 +56,14 @@ static uint32_t next_u32(void) { /* xorshift64* */
 }
 static float next_unit(void) { return (float)(next_u32() >> 8) * (1.0f / 16777216.0f); }
 
+/* Buffers as `kiln train` allocates them (libkilnrt's kiln_alloc: a large
+ * state on huge pages where the system has them). */
 static void *xalloc(size_t bytes) {
-  void *p = NULL;
-  if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) {
+  void *p = kiln_alloc(bytes);
+  if (!p) {
     fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
     exit(2);
   }
-  memset(p, 0, bytes);
   return p;
 }
 

@@ -158,8 +158,12 @@ class Kiln:
         # which gcc's -fopenmp (libgomp) does not provide.
         llvm_openmp = "__kmpc_" in undefined
         pthreads = bool(re.search(r"\bpthread_create\b", undefined))
+        # The driver allocates like `kiln train`: libkilnrt's kiln_alloc.
+        runtime_lib = os.path.join(os.path.dirname(os.path.dirname(self.kilnc)), "lib")
         link = [self.cc, "-O2", "-DKILN_MODEL=%s" % name, "-include", hdr,
-                os.path.join(HERE, "kiln_driver.c"), obj, "-o", exe, "-lm"]
+                "-I", os.path.join(HERE, "..", "runtime", "include"),
+                os.path.join(HERE, "kiln_driver.c"), obj, "-o", exe,
+                "-L" + runtime_lib, "-lkilnrt", "-Wl,-rpath," + runtime_lib, "-lm"]
         if llvm_openmp:
             libomp = os.environ.get("KILN_OPENMP_LIBRARY", "/usr/lib/llvm-22/lib/libomp.so")
             link += [libomp, "-Wl,-rpath," + os.path.dirname(libomp)]

@@ -24,6 +24,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 
@@ -54,6 +56,11 @@ static CpuOptions cpuOptionsFor(const TargetOptions &target) {
   }
   options.threads = target.threads;
   options.disabledPasses = target.disabledPasses;
+  options.lineTables = target.lineTables;
+  options.hugePages =
+      llvm::Triple(target.triple.empty() ? llvm::sys::getDefaultTargetTriple()
+                                         : target.triple)
+          .isOSLinux();
   return options;
 }
 
@@ -70,8 +77,10 @@ std::optional<std::string> checkPassOptions(const TargetOptions &target) {
     return "--threads must be at least 1, not " +
            std::to_string(target.threads);
   if (target.backend == Backend::CUDA &&
-      (target.threads != 1 || !target.disabledPasses.empty()))
-    return std::string("--threads and --disable-pass apply to --target=cpu");
+      (target.threads != 1 || !target.disabledPasses.empty() ||
+       target.lineTables))
+    return std::string(
+        "--threads, --disable-pass and -g apply to --target=cpu");
   return checkDisabledPasses(target.disabledPasses);
 }
 

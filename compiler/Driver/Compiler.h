@@ -50,6 +50,9 @@ struct TargetOptions {
   int64_t threads = 1;
   /// --disable-pass (CPU): optimization passes to leave out.
   std::vector<std::string> disabledPasses;
+  /// -g (CPU): line tables that map the machine code to the .kiln source
+  /// lines, for perf, gdb and other profilers.
+  bool lineTables = false;
 };
 
 /// libLLVM registers a hidden command-line option named "threads"; this

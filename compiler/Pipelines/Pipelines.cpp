@@ -112,7 +112,12 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "convert-math-to-llvm,finalize-memref-to-llvm,convert-arith-to-llvm,"
           "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm," +
           (threads ? "convert-openmp-to-llvm," : "") +
-          "convert-ub-to-llvm,reconcile-unrealized-casts,kiln-emit-c-interface," +
+          "convert-ub-to-llvm,reconcile-unrealized-casts," +
+          (options.hugePages ? "kiln-emit-c-interface{huge-pages=1},"
+                             : "kiln-emit-c-interface,") +
+          (options.lineTables ? "ensure-debug-info-scope-on-llvm-func{"
+                                "emission-kind=LineTablesOnly},"
+                              : "") +
           llvm::formatv("kiln-embed-manifest{{target=cpu threads={0}}",
                         options.threads)
               .str());

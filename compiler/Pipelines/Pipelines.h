@@ -23,6 +23,10 @@ struct CpuOptions {
   int64_t tileM = 6, tileN = 16;
   int64_t threads = 1;
   std::vector<std::string> disabledPasses;
+  /// Debug line tables whose locations are the .kiln source lines.
+  bool lineTables = false;
+  /// Large workspaces advised for transparent huge pages (Linux targets).
+  bool hugePages = false;
 };
 /// linalg on tensors -> LLVM dialect with the public C functions (CPU).
 mlir::LogicalResult addCpuLoweringPasses(mlir::OpPassManager &pm,

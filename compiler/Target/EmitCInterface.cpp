@@ -22,9 +22,15 @@ using namespace kiln;
 
 namespace {
 
+/// Workspaces this large are aligned to it and advised for huge pages.
+constexpr int64_t kHugePageBytes = 2 << 20;
+/// Linux's MADV_HUGEPAGE (asm-generic/mman-common.h, every architecture).
+constexpr int32_t kMadviseHugePage = 14;
+
 class EmitCInterfacePass
     : public kiln::impl::EmitCInterfaceBase<EmitCInterfacePass> {
 public:
+  using EmitCInterfaceBase::EmitCInterfaceBase;
   void runOnOperation() override;
 
 private:
@@ -272,12 +278,39 @@ void EmitCInterfacePass::emitWorkspace(StringRef model,
   LLVM::CallOp::create(
       b, loc, free,
       ValueRange{LLVM::LoadOp::create(b, loc, ptr, global(dataName))});
-  // kiln-plan-arena keeps sizes multiples of 64, as aligned_alloc needs.
+  // kiln-plan-arena keeps sizes multiples of 64, as aligned_alloc needs; a
+  // large block is a whole number of 2 MiB pages.
+  Value large = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::uge, wanted,
+                                     constant(kHugePageBytes));
+  Value alignment = LLVM::SelectOp::create(b, loc, large,
+                                           constant(kHugePageBytes),
+                                           constant(64));
+  Value blockSize = LLVM::AndOp::create(
+      b, loc,
+      LLVM::AddOp::create(
+          b, loc, wanted,
+          LLVM::SubOp::create(b, loc, alignment, constant(1))),
+      LLVM::SubOp::create(b, loc, constant(0), alignment));
   Value block = LLVM::CallOp::create(b, loc, alignedAlloc,
-                                     ValueRange{constant(64), wanted})
+                                     ValueRange{alignment, blockSize})
                     .getResult();
   LLVM::StoreOp::create(b, loc, block, global(dataName));
   LLVM::StoreOp::create(b, loc, wanted, global(capacityName));
+  if (hugePages) {
+    // Advice only, before the block's first touch; its result is ignored.
+    auto i32 = IntegerType::get(context, 32);
+    LLVM::LLVMFuncOp madvise = libcFunction(
+        module, "madvise", LLVM::LLVMFunctionType::get(i32, {ptr, i64, i32}));
+    Block *advise = reserve.addBlock();
+    LLVM::CondBrOp::create(b, loc, large, advise, done);
+    b.setInsertionPointToStart(advise);
+    LLVM::CallOp::create(
+        b, loc, madvise,
+        ValueRange{block, blockSize,
+                   LLVM::ConstantOp::create(b, loc, i32,
+                                            b.getI32IntegerAttr(
+                                                kMadviseHugePage))});
+  }
   LLVM::BrOp::create(b, loc, done);
   b.setInsertionPointToStart(done);
   LLVM::ReturnOp::create(

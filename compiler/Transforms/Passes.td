@@ -88,7 +88,16 @@ def EmitCInterface : Pass<"kiln-emit-c-interface", "::mlir::ModuleOp"> {
     [batch, ...] block after the other. Metric arguments (evaluate's
     `top_k_hits`) go to scratch in those, and to pointers after the outputs
     in `@<model>_<fn>[_packed]_metrics`.
+
+    The workspace (`kiln.workspace`) is allocated by its first call: blocks
+    of 2 MiB or more aligned to 2 MiB and, with `huge-pages` (Linux
+    targets), advised for transparent huge pages (`madvise`), since a
+    training step walks its large temporaries a few rows per page.
   }];
+  let options = [
+    Option<"hugePages", "huge-pages", "bool", "false",
+           "Advise large workspaces for huge pages (madvise, Linux)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 

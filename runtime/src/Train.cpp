@@ -24,18 +24,10 @@
 using namespace kiln;
 
 void *kiln_state_alloc(const kiln_model *model) {
-  // aligned_alloc wants a multiple of the alignment.
-  size_t size = model->state_size ? model->state_size : 1;
-  if (size > SIZE_MAX - KILN_STATE_ALIGNMENT)
-    return nullptr;
-  size = (size + KILN_STATE_ALIGNMENT - 1) / KILN_STATE_ALIGNMENT * KILN_STATE_ALIGNMENT;
-  void *state = std::aligned_alloc(KILN_STATE_ALIGNMENT, size);
-  if (state)
-    std::memset(state, 0, size);
-  return state;
+  return kiln_alloc(model->state_size);
 }
 
-void kiln_state_free(void *state) { std::free(state); }
+void kiln_state_free(void *state) { kiln_free(state); }
 
 void kiln_train_options_init(kiln_train_options *options) {
   *options = kiln_train_options{};

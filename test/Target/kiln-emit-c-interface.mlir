@@ -5,6 +5,8 @@
 // RUN: kiln-opt %t/wrappers.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=WRAP
 // RUN: kiln-opt %t/packed.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=PACKED
 // RUN: kiln-opt %t/labels.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=LABELS
+// RUN: kiln-opt %t/workspace.mlir --kiln-emit-c-interface="huge-pages=1" | FileCheck %s --check-prefix=HUGE
+// RUN: kiln-opt %t/workspace.mlir --kiln-emit-c-interface | FileCheck %s --check-prefix=NO-ADVICE
 // RUN: kiln-opt %t/errors.mlir -split-input-file -verify-diagnostics --kiln-emit-c-interface
 
 // The public C functions around the lowered *_impl functions: plain pointers
@@ -92,8 +94,9 @@
 // PIPE-NEXT: llvm.return %[[LOSS]] : f32
 
 // The workspace, one per calling thread: a request larger than the capacity
-// frees the old block and allocates a 64-byte aligned one; any other returns
-// the block it has. Its public size is the largest of the impls' (train_step's
+// frees the old block and allocates a new one (64-byte aligned; one of 2 MiB
+// or more aligned to 2 MiB and rounded up to whole 2 MiB pages); any other
+// returns the block it has. Its public size is the largest of the impls' (train_step's
 // 320 * batch + 192 here).
 // PIPE: llvm.mlir.global internal thread_local @tiny_workspace_data()
 // PIPE: llvm.mlir.global internal thread_local @tiny_workspace_capacity(0 : i64)
@@ -104,8 +107,14 @@
 // PIPE-NEXT: llvm.cond_br %[[GROW]], ^[[BB1:.*]], ^[[BB2:.*]]
 // PIPE: ^[[BB1]]:
 // PIPE: llvm.call @free(
-// PIPE: %[[ALIGN:.*]] = llvm.mlir.constant(64 : i64) : i64
-// PIPE-NEXT: %[[BLOCK:.*]] = llvm.call @aligned_alloc(%[[ALIGN]], %[[WANT]])
+// PIPE: %[[MIB2:.*]] = llvm.mlir.constant(2097152 : i64) : i64
+// PIPE-NEXT: %[[LARGE:.*]] = llvm.icmp "uge" %[[WANT]], %[[MIB2]] : i64
+// PIPE: %[[SMALL:.*]] = llvm.mlir.constant(64 : i64) : i64
+// PIPE-NEXT: %[[ALIGN:.*]] = llvm.select %[[LARGE]], %{{.*}}, %[[SMALL]] : i1, i64
+// PIPE: %[[UP:.*]] = llvm.add %[[WANT]], %{{.*}} : i64
+// PIPE: %[[MASK:.*]] = llvm.sub %{{.*}}, %[[ALIGN]] : i64
+// PIPE-NEXT: %[[SIZE:.*]] = llvm.and %[[UP]], %[[MASK]] : i64
+// PIPE-NEXT: %[[BLOCK:.*]] = llvm.call @aligned_alloc(%[[ALIGN]], %[[SIZE]])
 // PIPE: llvm.store %[[BLOCK]]
 // PIPE: llvm.store %[[WANT]]
 // PIPE: ^[[BB2]]:
@@ -300,6 +309,20 @@ module @m attributes {kiln.state_size = 256 : i64} {
                                   {name = "top_k_hits", role = "metric", shape = array<i64>}]} {
     llvm.return
   }
+}
+
+//--- workspace.mlir
+// With huge-pages (Linux targets), a new block of 2 MiB or more is advised
+// for transparent huge pages (MADV_HUGEPAGE = 14) before the caller uses it.
+// HUGE-LABEL: llvm.func internal @w_workspace_reserve(
+// HUGE: %[[LARGE:.*]] = llvm.icmp "uge"
+// HUGE: %[[BLOCK:.*]] = llvm.call @aligned_alloc(%{{.*}}, %[[SIZE:[0-9]+]])
+// HUGE: llvm.cond_br %[[LARGE]], ^[[ADVISE:.*]], ^
+// HUGE: ^[[ADVISE]]:
+// HUGE-NEXT: %[[ADVICE:.*]] = llvm.mlir.constant(14 : i32) : i32
+// HUGE-NEXT: llvm.call @madvise(%[[BLOCK]], %[[SIZE]], %[[ADVICE]])
+// NO-ADVICE-NOT: madvise
+module @w attributes {kiln.state_size = 64 : i64, kiln.workspace = array<i64: 320, 192>} {
 }
 
 //--- errors.mlir

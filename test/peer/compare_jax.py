@@ -26,6 +26,7 @@ The model names below are the peers this script knows; each must match the
 """
 import argparse
 import gzip
+import math
 import os
 import re
 import subprocess
@@ -90,6 +91,15 @@ def exponential_decay(initial, decay_steps, decay_rate):
     return lambda step: initial * decay_rate ** (step / decay_steps)
 
 
+def cosine_decay(initial, decay_steps, alpha=0.0):
+    # tf.keras.optimizers.schedules.CosineDecay, of the number of completed
+    # steps.
+    def rate(step):
+        fraction = min(step, decay_steps) / decay_steps
+        return initial * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * fraction)) + alpha)
+    return rate
+
+
 def constant(lr):
     return lambda step: lr
 
@@ -101,8 +111,8 @@ PEERS = {
     "mlp_adam_l2": dict(forward=mlp_forward, optimizer="adam",
                         lr=exponential_decay(1e-3, 1000, 0.5), l2=1e-4),
     # samples/fashion_mnist/lenet.kiln (without its dropout)
-    "lenet": dict(forward=lenet_forward, optimizer="adam", lr=constant(1e-3),
-                  l2=0.0),
+    "lenet": dict(forward=lenet_forward, optimizer="adam",
+                  lr=cosine_decay(1e-3, 1876), l2=0.0),
 }
 
 

@@ -92,6 +92,12 @@ static cl::list<std::string> disabledPasses(
              "loop-invariant-subset-hoisting, kiln-vectorizable-loop-order"),
     cl::value_desc("NAME"), cl::cat(kilncCategory));
 
+static cl::opt<bool> lineTables(
+    "g",
+    cl::desc("Emit line tables that map the generated code to the .kiln "
+             "source lines (perf report --sort srcline, gdb); CPU target"),
+    cl::cat(kilncCategory));
+
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
   cl::HideUnrelatedOptions(kilncCategory);
@@ -102,6 +108,7 @@ int main(int argc, char **argv) {
   target.gpuArch = gpuArch;
   target.threads = threads;
   target.disabledPasses.assign(disabledPasses.begin(), disabledPasses.end());
+  target.lineTables = lineTables;
   if (std::optional<std::string> error = kiln::checkPassOptions(target)) {
     WithColor::error(errs(), "kilnc") << *error << '\n';
     return 1;

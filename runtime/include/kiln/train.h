@@ -12,6 +12,7 @@
 #include "kiln/checkpoint.h"
 #include "kiln/dataset.h"
 #include "kiln/export.h"
+#include "kiln/memory.h"
 #include "kiln/model.h"
 #include "kiln/report.h"
 
@@ -20,10 +21,11 @@ extern "C" {
 #endif
 
 /* Model state must be aligned to this many bytes. */
-#define KILN_STATE_ALIGNMENT 64
+#define KILN_STATE_ALIGNMENT KILN_ALIGNMENT
 
-/* Allocates model->state_size bytes (at least one), zeroed and aligned to
- * KILN_STATE_ALIGNMENT; NULL when out of memory. Free with kiln_state_free. */
+/* kiln_alloc(model->state_size): zeroed, aligned to KILN_STATE_ALIGNMENT (a
+ * large state to KILN_HUGE_PAGE_SIZE, on huge pages where the system has
+ * them); NULL when out of memory. Free with kiln_state_free. */
 KILN_API void *kiln_state_alloc(const kiln_model *model);
 KILN_API void kiln_state_free(void *state);
 
