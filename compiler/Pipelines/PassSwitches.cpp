@@ -11,7 +11,7 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
       "kiln-pad-guarded-gathers",     "kiln-vectorize-convolutions",
       "kiln-transpose-products",      "linalg-fuse-elementwise-ops",
       "kiln-parallelize-loops",       "kiln-vectorize-contractions",
-      "loop-invariant-subset-hoisting", "kiln-vectorizable-loop-order",
+      "kiln-hoist-register-tiles",     "kiln-vectorizable-loop-order",
       "kiln-plan-arena",
   };
   return passes;

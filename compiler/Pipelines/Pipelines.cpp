@@ -86,7 +86,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
                                  "tile-n={1}}",
                                  options.tileM, options.tileN)) +
           // The C tile of each product stays in registers across the K loop.
-          optional("loop-invariant-subset-hoisting") +
+          optional("kiln-hoist-register-tiles") +
           optional("kiln-vectorizable-loop-order") +
           "eliminate-empty-tensors,canonicalize,cse,"
           "one-shot-bufferize{bufferize-function-boundaries "
@@ -105,7 +105,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
                    : "") +
           // Strided copies as loops: the object must not need memrefCopy.
           "kiln-strided-copies-to-loops,"
-          "convert-linalg-to-loops,convert-vector-to-scf,"
+          "convert-linalg-to-loops,convert-vector-to-scf{full-unroll=true},"
           "convert-bufferization-to-memref,expand-strided-metadata,"
           "lower-affine,convert-scf-to-cf,"
           "convert-vector-to-llvm{vector-contract-lowering=outerproduct},"

@@ -321,7 +321,7 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     row tiles read it sequentially instead of one row of B per page. The
     M and N loops are peeled so that every tile has a static shape and
     becomes one `vector.contract` (an outer product per K step, accumulated
-    in registers once `loop-invariant-subset-hoisting` has moved the C
+    in registers once `kiln-hoist-register-tiles` has moved the C
     tile's read and write out of the K loop); edge tiles of a static size
     are smaller static tiles. A dynamic M (the batch) is split into whole
     tiles of `tile-m` rows, then the rows left over into at most one tile of
@@ -408,6 +408,28 @@ def PadGuardedGathers : Pass<"kiln-pad-guarded-gathers"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def HoistRegisterTiles : Pass<"kiln-hoist-register-tiles"> {
+  let summary = "Keep register tiles in registers across their reduction loops";
+  let description = [{
+    After `kiln-vectorize-contractions` and `kiln-vectorize-convolutions`,
+    each K step of a register tile reads the output tile, accumulates into
+    it and writes it back. This pass hoists that read and write out of the
+    innermost loop around such a tile, then out of each enclosing loop in
+    turn while the tile stays the same (a convolution's channel, kernel
+    column and kernel row loops), so the tile becomes a vector carried
+    through the loops (`iter_args`): upstream
+    `loop-invariant-subset-hoisting`, applied only to the loops that hold
+    vector transfers. Running the upstream pass on every loop of a LeNet
+    training step spent 0.22 s (30% of the MLIR pipeline) proving subsets
+    disjoint in loops that have nothing to hoist.
+
+    Before: `scf.for %k ... iter_args(%c = %init) { %t = vector.transfer_read
+    %c[...]; %u = vector.contract ... %t; %w = vector.transfer_write %u,
+    %c[...]; scf.yield %w }`; after: the read before the loop, the vector
+    carried as an iteration argument, the write after it.
+  }];
 }
 
 def TransposeProducts : Pass<"kiln-transpose-products"> {

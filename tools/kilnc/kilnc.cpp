@@ -89,7 +89,7 @@ static cl::list<std::string> disabledPasses(
     cl::desc("Leave an optimization pass out of the CPU pipeline (repeatable; "
              "for A/B measurements): linalg-fuse-elementwise-ops, "
              "kiln-parallelize-loops, kiln-vectorize-contractions, "
-             "loop-invariant-subset-hoisting, kiln-vectorizable-loop-order"),
+             "kiln-hoist-register-tiles, kiln-vectorizable-loop-order"),
     cl::value_desc("NAME"), cl::cat(kilncCategory));
 
 static cl::opt<bool> lineTables(
