@@ -20,7 +20,8 @@ uniform in [0, 1), labels in 0..9) reused every step; calls until --warmup
 seconds have passed (at least 3, or 1 when one call is longer than --warmup;
 JAX compiles first, outside the warm-up); the warm-up's time per call sets the
 calls per repetition (about --rep seconds); --reps timed repetitions (3 when
-one call takes more than 4 * --rep); medians.
+one call takes more than 4 * --rep); medians. Each result also has the share
+of its CPUs' time the hypervisor stole during the repetitions (steal.py).
 """
 import argparse
 import json
@@ -29,6 +30,8 @@ import os
 import statistics
 import sys
 import time
+
+from steal import StealMeter
 
 
 def protocol(call, finish, warmup_s, rep_s, reps):
@@ -46,6 +49,7 @@ def protocol(call, finish, warmup_s, rep_s, reps):
     if per_call > 4 * rep_s:
         reps = min(reps, 3)  # slow calls: keep the run short
     rates = []
+    meter = StealMeter(os.sched_getaffinity(0)).start()
     for _ in range(reps):
         a = time.perf_counter()
         for _ in range(per_rep):
@@ -54,7 +58,7 @@ def protocol(call, finish, warmup_s, rep_s, reps):
         b = time.perf_counter()
         rates.append(per_rep / (b - a))
     return dict(rates=rates, median=statistics.median(rates),
-                calls_per_rep=per_rep, warmup_calls=warm)
+                calls_per_rep=per_rep, warmup_calls=warm, steal=meter.stop())
 
 
 def random_batch(np, batch, seed=1):

@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 
+from steal import STEAL_LIMIT, StealMeter, least_stolen
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SAMPLES = os.path.join(ROOT, "samples", "fashion_mnist")
@@ -187,10 +189,14 @@ class Kiln:
         cmd = [exe] + [str(a) for a in argv]
         if threads == 1:
             cmd = ["taskset", "-c", "0"] + cmd
+        meter = StealMeter([0] if threads == 1 else os.sched_getaffinity(0)).start()
         out = subprocess.run(cmd, env=env, text=True, capture_output=True)
+        stolen = meter.stop()
         if out.returncode != 0:
             raise RuntimeError("%s failed:\n%s" % (" ".join(cmd), out.stderr[-3000:]))
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        result["steal"] = stolen
+        return result
 
 
 # ----------------------------------------------------------------------------
@@ -235,6 +241,50 @@ def run_peer(framework, threads, args, models, batches, matmul):
     log("  %s, %d thread(s): %d results in %.0f s" % (framework, threads, len(rows),
                                                       time.perf_counter() - t0))
     return rows, (None if r.returncode == 0 else r.stderr.strip()[-1500:])
+
+
+def peer_train_result(r):
+    sps = r["median"]
+    return dict(steps_per_s=sps, images_per_s=sps * r["batch"], rates=r["rates"],
+                calls_per_rep=r["calls_per_rep"], first_call_s=r["first_call_s"],
+                steal=r.get("steal"))
+
+
+def peer_matmul_result(r):
+    return dict(gflops=r["gflops"], rates=r["rates"], steal=r.get("steal"))
+
+
+def remeasure_stolen_peer_rows(args, train, mm):
+    """Measures again, alone, each peer result with more than STEAL_LIMIT of
+    its CPUs' time stolen (as least_stolen does for Kiln's)."""
+    def again(f, t, models, batches, sizes):
+        rows, _ = run_peer(f, t, args, models, batches, sizes)
+        return rows[0] if rows else {}
+
+    for (m, b, t), row in train.items():
+        for f in [k for k in row if isinstance(row[k], dict) and k != "kiln"]:
+            if (row[f].get("steal") or 0) > STEAL_LIMIT:
+                log("  %s %s batch %d, %d thread(s): %.0f%% stolen, measuring again" % (
+                    f, m, b, t, 100 * row[f]["steal"]))
+                r = least_stolen(lambda: again(f, t, [m], [b], []) or {"steal": 1.0})
+                if "median" in r and (r.get("steal") or 0) < row[f]["steal"]:
+                    row[f] = peer_train_result(r)
+    for (n, t), row in mm.items():
+        for f in [k for k in row if isinstance(row[k], dict) and k != "kiln"]:
+            if (row[f].get("steal") or 0) > STEAL_LIMIT:
+                log("  %s matmul %d, %d thread(s): %.0f%% stolen, measuring again" % (
+                    f, n, t, 100 * row[f]["steal"]))
+                framework = "torch" if f.startswith("torch") else f
+                r = least_stolen(lambda: again(framework, t, [], [], [n]) or {"steal": 1.0})
+                if "gflops" in r and (r.get("steal") or 0) < row[f]["steal"]:
+                    row[f] = peer_matmul_result(r)
+
+
+def most_stolen(row):
+    """The largest stolen share among a table row's measurements, in %."""
+    shares = [v.get("steal") for v in row.values() if isinstance(v, dict)]
+    shares = [x for x in shares if x is not None]
+    return "%.1f" % (100 * max(shares)) if shares else "-"
 
 
 # ----------------------------------------------------------------------------
@@ -284,8 +334,11 @@ def markdown(res):
     L.append("- peers' OMP_WAIT_POLICY: %s" % res["omp_wait_policy"])
     L.append("- protocol: one random batch reused every step; warm-up %.1f s excluded "
              "(JAX's compile excluded too); %d repetitions of ~%.1f s; medians. 1-thread runs "
-             "pinned to CPU 0 (taskset)." % (res["args"]["warmup"], res["args"]["reps"],
-                                             res["args"]["rep"]))
+             "pinned to CPU 0 (taskset). steal %%: the largest share of a row's CPU time "
+             "the hypervisor took while one of its measurements ran; any measurement above "
+             "%.0f%% was repeated (up to twice) and the least stolen kept." % (
+                 res["args"]["warmup"], res["args"]["reps"], res["args"]["rep"],
+                 100 * STEAL_LIMIT))
     L.append("")
     if res["train"]:
         L.append("## Training throughput (steps/s, images/s; ratios are Kiln/peer images/s)")
@@ -294,7 +347,7 @@ def markdown(res):
         head = ["model", "batch", "threads", "Kiln steps/s"]
         head += ["%s steps/s" % f for f in frameworks]
         head += ["Kiln img/s"] + ["%s img/s" % f for f in frameworks]
-        head += ["Kiln GFLOP/s"] + ["Kiln/%s" % f for f in frameworks]
+        head += ["Kiln GFLOP/s"] + ["Kiln/%s" % f for f in frameworks] + ["steal %"]
         L.append("| " + " | ".join(head) + " |")
         L.append("|" + "---|" * len(head))
         for row in res["train"]:
@@ -312,6 +365,7 @@ def markdown(res):
             cells += ["%.2fx" % r if r is not None else "-" for r in
                       (ratio(kv, row[f]["steps_per_s"] if row.get(f) else None)
                        for f in frameworks)]
+            cells += [most_stolen(row)]
             L.append("| " + " | ".join(cells) + " |")
         L.append("")
         L.append("Kiln GFLOP/s is nominal: forward MACs x2 x3 (x2 for the first layer), "
@@ -322,7 +376,7 @@ def markdown(res):
                  "one-matmul model)")
         L.append("")
         libs = res["matmul_libs"]
-        head = ["n", "threads", "Kiln"] + libs + ["best library", "Kiln/best"]
+        head = ["n", "threads", "Kiln"] + libs + ["best library", "Kiln/best", "steal %"]
         L.append("| " + " | ".join(head) + " |")
         L.append("|" + "---|" * len(head))
         for row in res["matmul"]:
@@ -338,6 +392,7 @@ def markdown(res):
             cells += [best or "-"]
             r = ratio(k["gflops"] if k else None, row[best]["gflops"] if best else None)
             cells += ["%.0f%%" % (100 * r) if r is not None else "-"]
+            cells += [most_stolen(row)]
             L.append("| " + " | ".join(cells) + " |")
         L.append("")
     if res["kiln_compile_seconds"]:
@@ -449,8 +504,9 @@ def main():
                 else:
                     r = {}
                     for b in batches:
-                        out = kiln.run(exe, env, ["train", 784, 10, b, args.warmup, args.rep,
-                                                  args.reps, 1], used)
+                        out = least_stolen(lambda: kiln.run(
+                            exe, env, ["train", 784, 10, b, args.warmup, args.rep, args.reps, 1],
+                            used))
                         r[b] = out
                         log("  %s batch %d, %d thread(s): %.3g steps/s" % (m, b, used,
                                                                            out["median"]))
@@ -462,7 +518,7 @@ def main():
                     train[(m, b, t)]["kiln"] = dict(
                         steps_per_s=sps, images_per_s=sps * b, threads_used=used,
                         gflops=sps * b * MODELS[m]["flops"] / 1e9, rates=out["rates"],
-                        calls_per_rep=out["calls_per_rep"], how=how)
+                        calls_per_rep=out["calls_per_rep"], how=how, steal=out["steal"])
             except Exception as e:  # noqa: BLE001
                 res["errors"].append("kiln %s: %s" % (m, e))
                 log("  kiln %s failed: %s" % (m, e))
@@ -478,15 +534,17 @@ def main():
             try:
                 exe, env, used, how = kiln.build(name, path, t)
                 if used not in cache:
-                    cache[used] = kiln.run(exe, env, ["predict", n, n, n, args.warmup, args.rep,
-                                                      args.reps, 1], used)
+                    cache[used] = least_stolen(lambda: kiln.run(
+                        exe, env, ["predict", n, n, n, args.warmup, args.rep, args.reps, 1],
+                        used))
                     log("  matmul %d, %d thread(s): %.1f GFLOP/s" % (
                         n, used, cache[used]["median"] * 2 * n ** 3 / 1e9))
                 out = cache[used]
                 kiln_threading.add("openmp" if how["openmp"] else "single")
                 mm[(n, t)]["kiln"] = dict(gflops=out["median"] * 2 * n ** 3 / 1e9,
                                           threads_used=used, rates=out["rates"],
-                                          calls_per_rep=out["calls_per_rep"], how=how)
+                                          calls_per_rep=out["calls_per_rep"], how=how,
+                                          steal=out["steal"])
             except Exception as e:  # noqa: BLE001
                 res["errors"].append("kiln %s: %s" % (name, e))
                 log("  kiln %s failed: %s" % (name, e))
@@ -515,13 +573,11 @@ def main():
                     res["peer_versions"][r["framework"]] = r["info"].get("version", "?")
                 if r["kind"] == "train":
                     sps = r["median"]
-                    train[(r["model"], r["batch"], t)][f] = dict(
-                        steps_per_s=sps, images_per_s=sps * r["batch"], rates=r["rates"],
-                        calls_per_rep=r["calls_per_rep"], first_call_s=r["first_call_s"])
+                    train[(r["model"], r["batch"], t)][f] = peer_train_result(r)
                     log("  %s batch %d: %.3g steps/s" % (r["model"], r["batch"], sps))
                 else:
                     res["peer_versions"].setdefault(f, r["info"].get("version", "?"))
-                    mm[(r["n"], t)][r["framework"]] = dict(gflops=r["gflops"], rates=r["rates"])
+                    mm[(r["n"], t)][r["framework"]] = peer_matmul_result(r)
                     log("  %s %d: %.1f GFLOP/s" % (r["framework"], r["n"], r["gflops"]))
         if sizes:
             log("numpy, %d thread(s)" % t)
@@ -531,8 +587,9 @@ def main():
             for r in rows:
                 res["peer_versions"]["numpy"] = "%s (%s)" % (r["info"].get("version"),
                                                              r["info"].get("blas", "?"))
-                mm[(r["n"], t)]["numpy"] = dict(gflops=r["gflops"], rates=r["rates"])
+                mm[(r["n"], t)]["numpy"] = peer_matmul_result(r)
                 log("  numpy %d: %.1f GFLOP/s" % (r["n"], r["gflops"]))
+    remeasure_stolen_peer_rows(args, train, mm)
 
     res["train"] = [train[k] for k in sorted(train, key=lambda k: (
         list(MODELS).index(k[0]), k[1], k[2]))]
