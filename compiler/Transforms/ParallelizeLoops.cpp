@@ -6,6 +6,7 @@
 // element (and its order) does not depend on the threads or on scheduling.
 //
 //===----------------------------------------------------------------------===//
+#include "Transforms/ConstantFill.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -148,6 +149,18 @@ public:
           !op->getParentOfType<scf::ForallOp>() && estimatedWork(op) >= minWork)
         candidates.push_back(op);
     });
+    // A constant fill that only starts the outputs of ops split here is
+    // filled chunk by chunk inside them instead (see split).
+    llvm::SmallPtrSet<Operation *, 16> splitOps;
+    for (linalg::LinalgOp op : candidates)
+      splitOps.insert(op);
+    llvm::erase_if(candidates, [&](linalg::LinalgOp op) {
+      return kiln::constantFillValue(op) &&
+             llvm::all_of(op->getUses(), [&](OpOperand &use) {
+               auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+               return user && splitOps.contains(user) && user.isDpsInit(&use);
+             });
+    });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : candidates)
       if (failed(split(rewriter, op)))
@@ -166,15 +179,51 @@ private:
     options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
         .setNumThreads(chunks);
     rewriter.setInsertionPoint(op);
+    Operation *filled = op.getNumDpsInits() == 1
+                            ? op.getDpsInits()[0].getDefiningOp()
+                            : nullptr;
+    Value fill = detachConstantFill(rewriter, op);
     auto tiled = scf::tileUsingSCF(
         rewriter, cast<TilingInterface>(op.getOperation()), options);
     if (failed(tiled))
       return op->emitError("cannot split the loop nest across threads");
     rewriter.replaceOp(op, tiled->replacements);
+    auto chunk = cast<linalg::LinalgOp>(tiled->tiledOps.front());
     readInPlaceInputsFromSharedOutputs(
-        cast<scf::ForallOp>(tiled->loops.front().getOperation()),
-        cast<linalg::LinalgOp>(tiled->tiledOps.front()));
+        cast<scf::ForallOp>(tiled->loops.front().getOperation()), chunk);
+    if (fill) {
+      // Each chunk fills its own slice, then accumulates into it.
+      OpOperand *init = chunk.getDpsInitOperand(0);
+      rewriter.setInsertionPoint(chunk);
+      init->set(linalg::FillOp::create(rewriter, chunk.getLoc(), fill,
+                                       init->get())
+                    .getResult(0));
+    }
+    // The whole fill, once no other op reads it.
+    if (fill && filled->use_empty())
+      rewriter.eraseOp(filled);
     return success();
+  }
+
+  /// When `op`'s only output starts as a constant fill of an empty tensor,
+  /// makes it start from a new empty tensor and returns the constant, for
+  /// each chunk to fill its own slice: the chunks' kernels then start from
+  /// the constant instead of a fill in memory (takeConstantFill).
+  static Value detachConstantFill(RewriterBase &rewriter, linalg::LinalgOp op) {
+    if (op.getNumDpsInits() != 1)
+      return Value();
+    OpOperand *init = op.getDpsInitOperand(0);
+    Operation *producer = init->get().getDefiningOp();
+    Value constant = kiln::constantFillValue(producer);
+    if (!constant)
+      return Value();
+    auto empty = cast<DestinationStyleOpInterface>(producer)
+                     .getDpsInits()[0]
+                     .getDefiningOp<tensor::EmptyOp>();
+    if (!empty)
+      return Value();
+    init->set(rewriter.clone(*empty)->getResult(0));
+    return constant;
   }
 };
 

@@ -366,7 +366,10 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
     bit-identical. Ops with several results (max pooling with its argmax)
     are left whole. An update in place (an input that is the output's
     tensor, as `w - lr * g` on the state) reads each chunk from the loop's
-    shared output, so bufferization does not copy the whole tensor.
+    shared output, so bufferization does not copy the whole tensor. A
+    constant fill that only starts such ops' outputs (a gradient's zeros)
+    is not split on its own: each chunk fills its own slice, which the
+    chunk's register tiles then start from without a pass over memory.
     After bufferization `scf-forall-to-parallel` and
     `convert-scf-to-openmp` turn each forall into an OpenMP parallel loop
     with a static schedule. `threads` below 2 leaves the IR unchanged.
@@ -479,7 +482,11 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     matrix products narrower than `tile-n` (a 10-class output layer, which
     `kiln-vectorize-contractions` would leave scalar) take the same path;
     a dynamic row dimension (the batch) is used only when no static one
-    qualifies, its leftover rows as 1-row tiles.
+    qualifies, its leftover rows as 1-row tiles. An output that starts as
+    a constant fill (a layer's zeros, an input gradient's) is not read:
+    each tile's vectors start from the constant, unless a reduction runs
+    outside the tiles (a filter gradient's batch), which visits each tile
+    once per image.
 
     Before: the generalized `linalg.conv_2d_nhwc_hwcf`
       `out[n, oh, ow, co] += x[n, oh + kh, ow + kw, ci] * w[kh, kw, ci, co]`.

@@ -1,4 +1,5 @@
 //===- VectorizeContractions.cpp - Register-tiled vector matmuls ---------===//
+#include "Transforms/ConstantFill.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -412,35 +413,11 @@ private:
     return success();
   }
 
-  /// When `op` accumulates into a tensor filled with a constant (the zeros
-  /// of a gradient) that nothing else reads, starts it from the fill's
-  /// destination instead and returns the constant, which each register tile
-  /// then starts from: the fill is no longer a pass over the whole output
-  /// in memory, nor the tiles' first read of it.
-  static Value takeConstantFill(linalg::GenericOp op) {
-    OpOperand *init = op.getDpsInitOperand(0);
-    if (!init->get().hasOneUse())
-      return Value();
-    Value constant;
-    if (auto fill = init->get().getDefiningOp<linalg::FillOp>()) {
-      constant = fill.value();
-    } else if (auto generic = init->get().getDefiningOp<linalg::GenericOp>();
-               generic && generic.getNumDpsInputs() == 0 &&
-               generic->getNumResults() == 1) {
-      // A generalized fill: it yields a value from outside its body.
-      constant = generic.getRegion().front().getTerminator()->getOperand(0);
-      if (generic.getRegion().isAncestor(constant.getParentRegion()))
-        return Value();
-    } else {
-      return Value();
-    }
-    init->set(cast<DestinationStyleOpInterface>(init->get().getDefiningOp())
-                  .getDpsInits()[0]);
-    return constant;
-  }
-
   LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
-    tileFill = takeConstantFill(op);
+    // Each register tile starts from a zero fill's constant: the fill is no
+    // longer a pass over the whole output in memory, nor the tiles' first
+    // read of it.
+    tileFill = kiln::takeConstantFill(op);
     if (!columnsOutside(op))
       return tileRows(rewriter, op, tileN);
     // Column strips outside: the strip of B is packed once per column tile

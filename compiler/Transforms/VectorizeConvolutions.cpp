@@ -10,6 +10,7 @@
 // elements and multiplies them with one vector of the other operand.
 //
 //===----------------------------------------------------------------------===//
+#include "Transforms/ConstantFill.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -157,10 +158,13 @@ std::optional<ConvolutionPlan> planConvolution(linalg::GenericOp op,
 /// Emits the loop nest of one planned convolution in place of the op.
 class ConvolutionEmitter {
 public:
+  /// `fill`: the constant every output element starts from instead of the
+  /// output's value (see takeConstantFill), or null.
   ConvolutionEmitter(linalg::GenericOp op, const ConvolutionPlan &plan,
-                     int64_t tileM, int64_t tileN)
+                     int64_t tileM, int64_t tileN, Value fill)
       : op(op), plan(plan), loc(op.getLoc()), tileM(tileM), tileN(tileN),
-        operands(op->getOperands()), maps(op.getIndexingMapsArray()) {}
+        fill(fill), operands(op->getOperands()),
+        maps(op.getIndexingMapsArray()) {}
 
   Value emit(OpBuilder &b) {
     makeLanesContiguous(b);
@@ -341,8 +345,10 @@ private:
     SmallVector<Value> acc;
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
-      acc.push_back(vector::TransferReadOp::create(
-          b, loc, type, out, operandIndices(b, 2), padding, inBounds));
+      acc.push_back(fill ? Value(vector::BroadcastOp::create(b, loc, type, fill))
+                         : Value(vector::TransferReadOp::create(
+                               b, loc, type, out, operandIndices(b, 2),
+                               padding, inBounds)));
     }
     SmallVector<Value> sums =
         loops(b, plan.reductions, acc,
@@ -388,6 +394,7 @@ private:
   const ConvolutionPlan &plan;
   Location loc;
   int64_t tileM, tileN;
+  Value fill;
   SmallVector<Value> operands; // image and vector input, output
   SmallVector<AffineMap> maps; // their indexing maps
   SmallVector<Value> bounds;   // size of each loop
@@ -408,7 +415,16 @@ public:
     IRRewriter rewriter(&getContext());
     for (auto &[op, plan] : convolutions) {
       rewriter.setInsertionPoint(op);
-      ConvolutionEmitter emitter(op, plan, tileM, tileN);
+      // Tiles visited once each (no reduction outside them, as a filter
+      // gradient's batch is) start from a zero fill's constant: the fill is
+      // no longer a pass over the output in memory, nor the tiles' first
+      // read of it.
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      bool onePass = llvm::none_of(plan.outer, [&](unsigned d) {
+        return iterators[d] == utils::IteratorType::reduction;
+      });
+      Value fill = onePass ? kiln::takeConstantFill(op) : Value();
+      ConvolutionEmitter emitter(op, plan, tileM, tileN, fill);
       rewriter.replaceOp(op, emitter.emit(rewriter));
     }
   }

@@ -31,6 +31,38 @@ func.func @matmul(%a: tensor<?x784xf32>, %b: tensor<784x256xf32>, %c: tensor<?x2
 
 // -----
 
+// A weight gradient into zeros: the fill is not split on its own; each
+// chunk fills its slice and accumulates into it, so that the chunk's
+// register tiles can start from the constant (kiln-vectorize-contractions),
+// and the whole fill is gone.
+// CHECK-LABEL: func.func @gradient_into_zeros
+// CHECK-NOT: linalg.fill
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<784x256xf32>)
+// CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]]
+// CHECK:   %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SLICE]] : tensor<392x256xf32>)
+// CHECK:   linalg.generic {{.*}} outs(%[[ZEROS]] : tensor<392x256xf32>)
+// CHECK:   scf.forall.in_parallel
+// CHECK-NOT: scf.forall (
+// CHECK: return
+#km = affine_map<(m, n, k) -> (k, m)>
+#kn2 = affine_map<(m, n, k) -> (k, n)>
+#mn2 = affine_map<(m, n, k) -> (m, n)>
+func.func @gradient_into_zeros(%x: tensor<?x784xf32>, %dy: tensor<?x256xf32>) -> tensor<784x256xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<784x256xf32>
+  %zeros = linalg.fill ins(%zero : f32) outs(%e : tensor<784x256xf32>) -> tensor<784x256xf32>
+  %0 = linalg.generic {indexing_maps = [#km, #kn2, #mn2], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %dy : tensor<?x784xf32>, tensor<?x256xf32>) outs(%zeros : tensor<784x256xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<784x256xf32>
+  return %0 : tensor<784x256xf32>
+}
+
+// -----
+
 // An optimizer-style update of a 784x256 parameter: 392 rows per chunk.
 // CHECK-LABEL: func.func @update
 // CHECK: scf.forall (%{{.*}}) in (2)

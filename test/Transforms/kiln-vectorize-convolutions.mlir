@@ -50,6 +50,73 @@ func.func @forward(%x: tensor<?x18x18x8xf32>, %w: tensor<5x5x8x32xf32>, %y: tens
 
 // -----
 
+// A forward convolution into zeros (a layer's output): each tile is
+// visited once, so its vectors start from the constant; the fill, which a
+// pooling gradient also reads, stays for it, and the convolution writes an
+// empty tensor (its own, until --cse merges the two empties; bufferization
+// then gives each its buffer).
+// CHECK-LABEL: func.func @forward_from_zeros
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x14x14x32xf32>
+// CHECK: %[[ZEROS:.*]] = linalg.generic {{.*}} outs(%[[E]] : tensor<?x14x14x32xf32>)
+// CHECK: %[[OUT:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[E]])
+// CHECK-NOT: vector.transfer_read {{.*}} : tensor<?x14x14x32xf32>, vector<16xf32>
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// CHECK: vector.fma
+// CHECK: return %[[OUT]], %[[ZEROS]]
+#image0 = affine_map<(n, oh, ow, co, kh, kw, ci) -> (n, oh + kh, ow + kw, ci)>
+#filter0 = affine_map<(n, oh, ow, co, kh, kw, ci) -> (kh, kw, ci, co)>
+#out0 = affine_map<(n, oh, ow, co, kh, kw, ci) -> (n, oh, ow, co)>
+#all = affine_map<(n, oh, ow, co) -> (n, oh, ow, co)>
+func.func @forward_from_zeros(%x: tensor<?x18x18x8xf32>, %w: tensor<5x5x8x32xf32>) -> (tensor<?x14x14x32xf32>, tensor<?x14x14x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x18x18x8xf32>
+  %e = tensor.empty(%n) : tensor<?x14x14x32xf32>
+  %zeros = linalg.generic {indexing_maps = [#all], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%e : tensor<?x14x14x32xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  } -> tensor<?x14x14x32xf32>
+  %0 = linalg.generic {indexing_maps = [#image0, #filter0, #out0], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : tensor<?x18x18x8xf32>, tensor<5x5x8x32xf32>) outs(%zeros : tensor<?x14x14x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x14x14x32xf32>
+  return %0, %zeros : tensor<?x14x14x32xf32>, tensor<?x14x14x32xf32>
+}
+
+// -----
+
+// A filter gradient into zeros: its batch loop runs outside the tiles, which
+// accumulate once per image, so they keep reading the filled output.
+// CHECK-LABEL: func.func @filter_gradient_from_zeros
+// CHECK: %[[ZEROS:.*]] = linalg.generic
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %[[ZEROS]])
+// CHECK: vector.transfer_read {{.*}} : tensor<3x3x8x16xf32>, vector<16xf32>
+#x1 = affine_map<(kh, kw, ci, co, n, oh, ow) -> (n, oh + kh, ow + kw, ci)>
+#dy1 = affine_map<(kh, kw, ci, co, n, oh, ow) -> (n, oh, ow, co)>
+#dw1 = affine_map<(kh, kw, ci, co, n, oh, ow) -> (kh, kw, ci, co)>
+#all1 = affine_map<(kh, kw, ci, co) -> (kh, kw, ci, co)>
+func.func @filter_gradient_from_zeros(%x: tensor<?x9x9x8xf32>, %dy: tensor<?x7x7x16xf32>) -> tensor<3x3x8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x3x8x16xf32>
+  %zeros = linalg.generic {indexing_maps = [#all1], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%e : tensor<3x3x8x16xf32>) {
+  ^bb0(%o: f32):
+    linalg.yield %zero : f32
+  } -> tensor<3x3x8x16xf32>
+  %0 = linalg.generic {indexing_maps = [#x1, #dy1, #dw1], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %dy : tensor<?x9x9x8xf32>, tensor<?x7x7x16xf32>) outs(%zeros : tensor<3x3x8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x8x16xf32>
+  return %0 : tensor<3x3x8x16xf32>
+}
+
+// -----
+
 // Filter gradient with stride 2: dw[kh, kw, ci, co] += x[n, 2 oh + kh,
 // 2 ow + kw, ci] * dy[n, oh, ow, co]. The batch n (the image's leading
 // index) is the outermost loop; the rows are ci (8, the longest output
