@@ -16,11 +16,10 @@ namespace kiln {
 /// with no inputs that yields a value from outside its body), or null.
 mlir::Value constantFillValue(mlir::Operation *op);
 
-/// When `op`'s (only) output starts as a constant fill, makes `op` start
-/// from the fill's destination instead (from a new empty tensor like it when
-/// others read the fill too) and returns the constant, which the caller's
-/// kernel must write to every output element before accumulating; null
-/// (and `op` unchanged) otherwise.
+/// When `op`'s (only) output starts as a constant fill that nothing else
+/// reads, makes `op` start from the fill's destination instead and returns
+/// the constant, which the caller's kernel must write to every output
+/// element before accumulating; null (and `op` unchanged) otherwise.
 mlir::Value takeConstantFill(mlir::linalg::LinalgOp op);
 
 } // namespace kiln
