@@ -259,25 +259,23 @@ def remeasure_stolen_peer_rows(args, train, mm):
     its CPUs' time stolen (as least_stolen does for Kiln's)."""
     def again(f, t, models, batches, sizes):
         rows, _ = run_peer(f, t, args, models, batches, sizes)
-        return rows[0] if rows else {}
+        return rows[0] if rows else {"steal": 1.0}
+
+    def remeasure(row, what, measure, key, result):
+        for f in [k for k in row if isinstance(row[k], dict) and k != "kiln"]:
+            if (row[f].get("steal") or 0) > STEAL_LIMIT:
+                log("  %s %s: %.0f%% stolen, measuring again" % (f, what, 100 * row[f]["steal"]))
+                r = least_stolen(lambda: measure(f))
+                if key in r and (r.get("steal") or 0) < row[f]["steal"]:
+                    row[f] = result(r)
 
     for (m, b, t), row in train.items():
-        for f in [k for k in row if isinstance(row[k], dict) and k != "kiln"]:
-            if (row[f].get("steal") or 0) > STEAL_LIMIT:
-                log("  %s %s batch %d, %d thread(s): %.0f%% stolen, measuring again" % (
-                    f, m, b, t, 100 * row[f]["steal"]))
-                r = least_stolen(lambda: again(f, t, [m], [b], []) or {"steal": 1.0})
-                if "median" in r and (r.get("steal") or 0) < row[f]["steal"]:
-                    row[f] = peer_train_result(r)
+        remeasure(row, "%s batch %d, %d thread(s)" % (m, b, t),
+                  lambda f: again(f, t, [m], [b], []), "median", peer_train_result)
     for (n, t), row in mm.items():
-        for f in [k for k in row if isinstance(row[k], dict) and k != "kiln"]:
-            if (row[f].get("steal") or 0) > STEAL_LIMIT:
-                log("  %s matmul %d, %d thread(s): %.0f%% stolen, measuring again" % (
-                    f, n, t, 100 * row[f]["steal"]))
-                framework = "torch" if f.startswith("torch") else f
-                r = least_stolen(lambda: again(framework, t, [], [], [n]) or {"steal": 1.0})
-                if "gflops" in r and (r.get("steal") or 0) < row[f]["steal"]:
-                    row[f] = peer_matmul_result(r)
+        remeasure(row, "matmul %d, %d thread(s)" % (n, t),
+                  lambda f: again("torch" if f.startswith("torch") else f, t, [], [], [n]),
+                  "gflops", peer_matmul_result)
 
 
 def most_stolen(row):

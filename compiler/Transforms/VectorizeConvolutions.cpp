@@ -343,12 +343,14 @@ private:
     Value padding =
         arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
     SmallVector<Value> acc;
+    Value start =
+        fill ? vector::BroadcastOp::create(b, loc, type, fill) : Value();
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
-      acc.push_back(fill ? Value(vector::BroadcastOp::create(b, loc, type, fill))
-                         : Value(vector::TransferReadOp::create(
-                               b, loc, type, out, operandIndices(b, 2),
-                               padding, inBounds)));
+      acc.push_back(start ? start
+                          : vector::TransferReadOp::create(
+                                b, loc, type, out, operandIndices(b, 2),
+                                padding, inBounds));
     }
     SmallVector<Value> sums =
         loops(b, plan.reductions, acc,
