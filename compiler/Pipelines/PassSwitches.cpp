@@ -12,7 +12,7 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
       "kiln-transpose-products",      "linalg-fuse-elementwise-ops",
       "kiln-parallelize-loops",       "kiln-vectorize-contractions",
       "kiln-hoist-register-tiles",     "kiln-vectorizable-loop-order",
-      "kiln-plan-arena",
+      "kiln-plan-arena",              "kiln-fuse-epilogues",
   };
   return passes;
 }

@@ -72,6 +72,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
           "linalg-generalize-named-ops," +
           optional("kiln-pad-guarded-gathers") +
           optional("linalg-fuse-elementwise-ops") +
+          optional("kiln-fuse-epilogues") +
           // Split before register tiling, so each chunk is tiled whole, and
           // after the state updates write the state (eliminate-empty-tensors)
           // so a chunk can update its slice in place.

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Transforms/ConstantFill.h"
+#include "Transforms/Epilogue.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -162,16 +163,27 @@ public:
              });
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : candidates)
-      if (failed(split(rewriter, op)))
+    // An epilogue fused into its producer's chunks is gone by its turn.
+    llvm::SmallPtrSet<Operation *, 16> fused;
+    for (linalg::LinalgOp op : candidates) {
+      if (fused.contains(op))
+        continue;
+      if (failed(split(rewriter, op, fused)))
         return signalPassFailure();
+    }
   }
 
 private:
-  LogicalResult split(RewriterBase &rewriter, linalg::LinalgOp op) {
+  /// Splits `op` into chunks, each followed by its chunk of `op`'s marked
+  /// epilogue, which is then added to `fused`.
+  LogicalResult split(RewriterBase &rewriter, linalg::LinalgOp op,
+                      llvm::SmallPtrSetImpl<Operation *> &fused) {
     std::optional<unsigned> dim = splitDimension(op, threads);
     if (!dim)
       return success();
+    linalg::GenericOp epilogue =
+        op->getNumResults() == 1 ? kiln::markedEpilogue(op->getResult(0))
+                                 : linalg::GenericOp();
     SmallVector<OpFoldResult> chunks(op.getNumLoops(),
                                      rewriter.getIndexAttr(0));
     chunks[*dim] = rewriter.getIndexAttr(threads);
@@ -189,6 +201,11 @@ private:
       return op->emitError("cannot split the loop nest across threads");
     rewriter.replaceOp(op, tiled->replacements);
     auto chunk = cast<linalg::LinalgOp>(tiled->tiledOps.front());
+    // The chunk keeps writing its slice of `op`'s result (the shared output
+    // needs no temporary per chunk) until its tiles run the epilogue.
+    if (epilogue &&
+        kiln::fuseEpilogue(rewriter, tiled->loops, /*keepResult=*/true))
+      fused.insert(epilogue);
     readInPlaceInputsFromSharedOutputs(
         cast<scf::ForallOp>(tiled->loops.front().getOperation()), chunk);
     if (fill) {

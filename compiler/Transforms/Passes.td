@@ -307,6 +307,28 @@ def VectorizableLoopOrder : Pass<"kiln-vectorizable-loop-order"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FuseEpilogues : Pass<"kiln-fuse-epilogues"> {
+  let summary = "Mark elementwise ops to run on their producing product's tiles";
+  let description = [{
+    Marks with `kiln.epilogue` each elementwise `linalg.generic` (all loops
+    parallel, one result indexed by the loops in order) that reads, at the
+    same place, the whole result of a reduction (a matrix product, a
+    convolution) that nothing else reads: a layer's bias + relu, the
+    logits' bias, relu's mask on an input gradient. `kiln-parallelize-loops`
+    and `kiln-vectorize-contractions` then fuse a marked op into the loops
+    they tile its producer into (upstream consumer fusion), so it runs on
+    each chunk and each register tile while the tile is still in registers,
+    instead of as another pass over the output in memory (and, with
+    threads, another parallel region). Switching this pass off leaves every
+    such op a pass of its own.
+
+    Before: `%c = linalg.generic {.., "reduction"} ...` read only by
+    `%y = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%c,
+    %bias ...)`.
+    After: the same, `%y`'s op with the unit attribute `kiln.epilogue`.
+  }];
+}
+
 def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   let summary = "Register-tile matrix products and turn the tiles into vector.contract";
   let description = [{
@@ -331,6 +353,9 @@ def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
     constant fill that nothing else reads (the zeros of a weight gradient)
     drops the fill: each register tile starts from the constant instead,
     saving a pass over the output in memory and the tiles' first read of it.
+    A product's elementwise reader marked by `kiln-fuse-epilogues` (bias +
+    relu) is fused into the M and N tile loops and applied to each tile's
+    vectors after its K loop; the product itself is then never stored.
     A product with a transposed
     operand (the backward pass of a dense layer) first gets an explicit
     `linalg.transpose` of that operand: O(n^2) copying for an O(n^3) product
@@ -367,6 +392,8 @@ def ParallelizeLoops : Pass<"kiln-parallelize-loops"> {
     are left whole. An update in place (an input that is the output's
     tensor, as `w - lr * g` on the state) reads each chunk from the loop's
     shared output, so bufferization does not copy the whole tensor. A
+    An elementwise reader marked by `kiln-fuse-epilogues` runs in its
+    producer's chunks, after them (one parallel region for both). A
     constant fill that only starts such ops' outputs (a gradient's zeros)
     is not split on its own: each chunk fills its own slice, which the
     chunk's register tiles then start from without a pass over memory.
@@ -486,7 +513,10 @@ def VectorizeConvolutions : Pass<"kiln-vectorize-convolutions"> {
     a constant fill (a layer's zeros, an input gradient's) is not read:
     each tile's vectors start from the constant, unless a reduction runs
     outside the tiles (a filter gradient's batch), which visits each tile
-    once per image.
+    once per image. Without such a reduction, an elementwise reader marked
+    by `kiln-fuse-epilogues` (a layer's bias + relu) is applied to each
+    row's vector before it is written, to the reader's output: the
+    convolution's own output is never stored.
 
     Before: the generalized `linalg.conv_2d_nhwc_hwcf`
       `out[n, oh, ow, co] += x[n, oh + kh, ow + kw, ci] * w[kh, kw, ci, co]`.
@@ -542,7 +572,9 @@ def PlanArena : Pass<"kiln-plan-arena", "::mlir::ModuleOp"> {
     perExample * N + fixed) and the module the largest of them, which
     kiln-emit-c-interface and the manifest use. An alloc in the body of a
     parallel loop of T static chunks (`scf.forall (%i) in (T)`, from
-    kiln-parallelize-loops) gets T slots, chunk i using slot i. Allocs in
+    kiln-parallelize-loops) gets T slots, chunk i using slot i; its
+    dynamic dimension may also be the chunk's share of the batch
+    (`min(ceildiv(N, T), ...)`), sized as ceildiv(N, T) rows. Allocs in
     other loops, with other sizes, or that escape are left alone.
 
     Before: `%t = memref.alloc(%n) : memref<?x256xf32>`

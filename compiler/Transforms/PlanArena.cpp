@@ -13,6 +13,7 @@
 #include "Target/CInterface.h"
 #include "Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Bufferization/Transforms/BufferViewFlowAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -145,8 +146,41 @@ bool isBatch(Value value) {
   return index && isBatchDim(dim.getSource(), *index);
 }
 
+/// The chunks when `value` is the extent of one chunk of the batch split
+/// into equal chunks by kiln-parallelize-loops: `max(0, min(ceil(batch /
+/// chunks), batch - i * ceil(batch / chunks)))`, at most ceil(batch /
+/// chunks); none otherwise.
+std::optional<int64_t> batchChunks(Value value) {
+  if (auto max = value.getDefiningOp<affine::AffineMaxOp>()) {
+    AffineMap map = max.getAffineMap();
+    if (map.getNumResults() != 2 || map.getNumInputs() != 1 ||
+        !llvm::is_contained(map.getResults(),
+                            getAffineConstantExpr(0, map.getContext())) ||
+        !llvm::is_contained(map.getResults(),
+                            getAffineDimExpr(0, map.getContext())))
+      return std::nullopt;
+    value = max.getOperands()[0];
+  }
+  auto min = value.getDefiningOp<affine::AffineMinOp>();
+  if (!min)
+    return std::nullopt;
+  AffineMap map = min.getAffineMap();
+  for (AffineExpr result : map.getResults()) {
+    auto ceilDiv = dyn_cast<AffineBinaryOpExpr>(result);
+    if (!ceilDiv || ceilDiv.getKind() != AffineExprKind::CeilDiv)
+      continue;
+    auto symbol = dyn_cast<AffineSymbolExpr>(ceilDiv.getLHS());
+    auto chunks = dyn_cast<AffineConstantExpr>(ceilDiv.getRHS());
+    if (symbol && chunks && chunks.getValue() > 0 &&
+        isBatch(min.getSymbolOperands()[symbol.getPosition()]))
+      return chunks.getValue();
+  }
+  return std::nullopt;
+}
+
 /// The rounded size of a plannable alloc: identity layout, whole bytes per
-/// element, at most one dynamic dimension, which is the batch.
+/// element, at most one dynamic dimension, which is the batch or one chunk
+/// of it (sized for ceil(batch / chunks) rows).
 std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
   // Index elements (argmax of pooling) are lowered to i64: the targets are
@@ -156,9 +190,15 @@ std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
     return std::nullopt;
   unsigned bits = element.isIndex() ? 64 : element.getIntOrFloatBitWidth();
   if (!type.getLayout().isIdentity() || bits % 8 != 0 ||
-      alloc.getDynamicSizes().size() > 1 ||
-      !llvm::all_of(alloc.getDynamicSizes(), isBatch))
+      alloc.getDynamicSizes().size() > 1)
     return std::nullopt;
+  std::optional<int64_t> chunks;
+  if (!type.hasStaticShape()) {
+    Value size = alloc.getDynamicSizes()[0];
+    chunks = isBatch(size) ? std::optional<int64_t>(1) : batchChunks(size);
+    if (!chunks)
+      return std::nullopt;
+  }
   int64_t bytes = bits / 8;
   for (int64_t d : type.getShape())
     if (!ShapedType::isDynamic(d))
@@ -166,7 +206,12 @@ std::optional<Bytes> plannableSize(memref::AllocOp alloc) {
   bytes = llvm::alignTo(bytes, kAlignment);
   if (type.hasStaticShape())
     return Bytes{0, bytes};
-  return Bytes{bytes, 0};
+  if (*chunks == 1)
+    return Bytes{bytes, 0};
+  // bytes * ceil(batch / chunks) <= (bytes / chunks) * batch + bytes.
+  return Bytes{static_cast<int64_t>(llvm::alignTo(
+                   llvm::divideCeil(bytes, *chunks), kAlignment)),
+               bytes};
 }
 
 /// The last entry-block position, from `begin` on, at which `alloc` or one

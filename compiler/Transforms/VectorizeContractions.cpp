@@ -1,5 +1,6 @@
 //===- VectorizeContractions.cpp - Register-tiled vector matmuls ---------===//
 #include "Transforms/ConstantFill.h"
+#include "Transforms/Epilogue.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -157,6 +158,23 @@ public:
         continue; // stays a scalar loop nest: correct, only slower
       rewriter.replaceOp(op, vectorized->replacements);
     }
+    // The epilogues fused into the tiles, on one register tile each: their
+    // reads of the tile fold to the contraction's vectors once the tile is
+    // hoisted out of the K loop.
+    SmallVector<linalg::GenericOp> epilogues;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      auto type = cast<ShapedType>(op->getResultTypes()[0]);
+      if (op->hasAttr(kiln::kEpilogueAttr) && type.hasStaticShape() &&
+          type.getNumElements() <= tileM * tileN &&
+          op->getParentOfType<scf::ForOp>())
+        epilogues.push_back(op);
+    });
+    for (linalg::GenericOp op : epilogues) {
+      rewriter.setInsertionPoint(op);
+      auto vectorized = linalg::vectorize(rewriter, op);
+      if (succeeded(vectorized))
+        rewriter.replaceOp(op, vectorized->replacements);
+    }
     // The tiles' initial values (see tileFill): one vector write of the
     // constant, which the C tile's first read then folds to.
     SmallVector<linalg::FillOp> fills;
@@ -261,34 +279,37 @@ private:
 
   /// Tiles `op` into loops over tiles of `rows` x `columns` x `depth` (M,
   /// N, K), in that order; a size of 0 leaves that dimension whole. The M and
-  /// N loops are peeled, so full tiles get static shapes; with
-  /// `wholeRowTiles` (M is known to be a multiple of `rows`) the M loop's
-  /// remainder never runs and is dropped. Returns the outer loop and, when it
-  /// has one, its peeled remainder.
+  /// N loops come first, with `op`'s marked epilogue fused into them (it
+  /// then runs on each tile after its K loop); the K loop is then made
+  /// inside. The M and N loops are peeled, so full tiles get static shapes;
+  /// with `wholeRowTiles` (M is known to be a multiple of `rows`) the M
+  /// loop's remainder never runs and is dropped. Returns the outer loop and,
+  /// when it has one, its peeled remainder.
   FailureOr<SmallVector<scf::ForOp>>
   tileAndPeelLoops(RewriterBase &rewriter, linalg::GenericOp op, int64_t rows,
                    int64_t columns, int64_t depth,
                    bool wholeRowTiles = false) {
     auto [m, n, k] = *matmulDims(op);
-    SmallVector<OpFoldResult> sizes(3);
+    SmallVector<OpFoldResult> sizes(3, rewriter.getIndexAttr(0));
     sizes[m] = rewriter.getIndexAttr(rows);
     sizes[n] = rewriter.getIndexAttr(columns);
-    sizes[k] = rewriter.getIndexAttr(depth);
-    scf::SCFTilingOptions options;
-    options.setTileSizes(sizes)
-        .setInterchange(SmallVector<int64_t>{m, n, k})
-        .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
-    rewriter.setInsertionPoint(op);
-    auto tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    auto tiled = tile(rewriter, op, sizes);
     if (failed(tiled))
-      return op.emitError("cannot tile the contraction");
-    rewriter.replaceOp(op, tiled->replacements);
-    if (depth && tileFill)
-      fillTileBeforeReduction(rewriter, tiled->loops, rows, columns);
+      return failure();
+    kiln::fuseEpilogue(rewriter, tiled->loops);
+    if (depth) {
+      auto tileOp = cast<linalg::GenericOp>(tiled->tiledOps.front());
+      SmallVector<OpFoldResult> steps(3, rewriter.getIndexAttr(0));
+      steps[k] = rewriter.getIndexAttr(depth);
+      auto reduction = tile(rewriter, tileOp, steps);
+      if (failed(reduction))
+        return failure();
+      if (tileFill)
+        fillTileBeforeReduction(
+            rewriter, cast<scf::ForOp>(reduction->loops.front().getOperation()));
+    }
     SmallVector<scf::ForOp> outer;
-    for (LoopLikeOpInterface loop :
-         ArrayRef(tiled->loops).drop_back(depth ? 1 : 0)) {
+    for (LoopLikeOpInterface loop : tiled->loops) {
       auto forOp = cast<scf::ForOp>(loop.getOperation());
       scf::ForOp remainder;
       (void)scf::peelForLoopAndSimplifyBounds(rewriter, forOp, remainder);
@@ -306,55 +327,39 @@ private:
     return outer;
   }
 
-  /// Fills the register tile with `tileFill` just before the K loop of
-  /// `loops` (the M, N and K tile loops, those of an untiled dimension
-  /// absent) accumulates into it. The tiles cover the output once and the K
-  /// loop is all that touches its tile, so this is the whole output's fill,
-  /// done in registers: the tile's first read folds to the constant.
-  void fillTileBeforeReduction(RewriterBase &rewriter,
-                               MutableArrayRef<LoopLikeOpInterface> loops,
-                               int64_t rows, int64_t columns) {
-    auto kLoop = cast<scf::ForOp>(loops.back().getOperation());
+  /// Tiles `op` by `sizes` (0: untiled) into scf.for loops in M, N, K
+  /// order and puts the loops in its place.
+  FailureOr<scf::SCFTilingResult> tile(RewriterBase &rewriter,
+                                       linalg::GenericOp op,
+                                       ArrayRef<OpFoldResult> sizes) {
+    auto [m, n, k] = *matmulDims(op);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(sizes)
+        .setInterchange(SmallVector<int64_t>{m, n, k})
+        .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
+    rewriter.setInsertionPoint(op);
+    auto tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled))
+      return op.emitError("cannot tile the contraction");
+    rewriter.replaceOp(op, tiled->replacements);
+    return tiled;
+  }
+
+  /// Fills the register tile with `tileFill` before `kLoop` accumulates
+  /// into it. The tiles cover the output once and the K loop is all that
+  /// touches its tile, so this is the whole output's fill, done in
+  /// registers: the tile's first read folds to the constant.
+  void fillTileBeforeReduction(RewriterBase &rewriter, scf::ForOp kLoop) {
     OpOperand &init = kLoop.getInitArgsMutable()[0];
-    Location loc = kLoop.getLoc();
     rewriter.setInsertionPoint(kLoop);
-    SmallVector<OpFoldResult> offsets, sizes;
-    unsigned next = 0;
-    int64_t tiles[] = {rows, columns};
-    for (auto [dim, tile] : llvm::enumerate(tiles)) {
-      OpFoldResult extent = tensor::getMixedSize(rewriter, loc, init.get(), dim);
-      if (!tile) {
-        offsets.push_back(rewriter.getIndexAttr(0));
-        sizes.push_back(extent);
-        continue;
-      }
-      Value index = loops[next++].getSingleInductionVar().value();
-      offsets.push_back(index);
-      std::optional<int64_t> known = getConstantIntValue(extent);
-      if (known && *known % tile == 0) {
-        sizes.push_back(rewriter.getIndexAttr(tile));
-        continue;
-      }
-      AffineExpr iv, size;
-      bindDims(rewriter.getContext(), iv);
-      bindSymbols(rewriter.getContext(), size);
-      sizes.push_back(affine::makeComposedFoldedAffineMin(
-          rewriter, loc,
-          AffineMap::get(1, 1, {rewriter.getAffineConstantExpr(tile), size - iv},
-                         rewriter.getContext()),
-          {index, extent}));
-    }
-    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
-    Value tile = tensor::ExtractSliceOp::create(rewriter, loc, init.get(),
-                                                offsets, sizes, strides);
-    auto fill = linalg::FillOp::create(rewriter, loc, ValueRange{tileFill},
-                                       ValueRange{tile});
+    auto fill = linalg::FillOp::create(rewriter, kLoop.getLoc(),
+                                       ValueRange{tileFill},
+                                       ValueRange{init.get()});
     // Marked, so that only these fills (and their copies in peeled loops)
     // are vectorized.
     fill->setAttr(kTileFillAttr, rewriter.getUnitAttr());
-    Value filled = fill.getResult(0);
-    init.set(tensor::InsertSliceOp::create(rewriter, loc, filled, init.get(),
-                                           offsets, sizes, strides));
+    init.set(fill.getResult(0));
   }
 
   /// The contractions inside `loops`.
@@ -414,6 +419,8 @@ private:
   }
 
   LogicalResult tileAndPeel(RewriterBase &rewriter, linalg::GenericOp op) {
+    // A chunk's result that only its epilogue reads now stays in registers.
+    kiln::dropUnreadChunkWrite(rewriter, op);
     // Each register tile starts from a zero fill's constant: the fill is no
     // longer a pass over the whole output in memory, nor the tiles' first
     // read of it.

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Transforms/ConstantFill.h"
+#include "Transforms/Epilogue.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -160,19 +161,25 @@ class ConvolutionEmitter {
 public:
   /// `fill`: the constant every output element starts from instead of the
   /// output's value (see takeConstantFill), or null.
+  /// `epilogue`: an elementwise op that reads the output (its input
+  /// `epilogueInput`) and is applied to each tile's vectors, which are then
+  /// written to its output instead (kiln-fuse-epilogues), or null.
   ConvolutionEmitter(linalg::GenericOp op, const ConvolutionPlan &plan,
-                     int64_t tileM, int64_t tileN, Value fill)
+                     int64_t tileM, int64_t tileN, Value fill,
+                     linalg::GenericOp epilogue, unsigned epilogueInput)
       : op(op), plan(plan), loc(op.getLoc()), tileM(tileM), tileN(tileN),
-        fill(fill), operands(op->getOperands()),
-        maps(op.getIndexingMapsArray()) {}
+        fill(fill), epilogue(epilogue), epilogueInput(epilogueInput),
+        operands(op->getOperands()), maps(op.getIndexingMapsArray()) {}
 
+  /// The loop nest's result: the output, or the epilogue's when there is one.
   Value emit(OpBuilder &b) {
     makeLanesContiguous(b);
     auto linalgOp = cast<linalg::LinalgOp>(op.getOperation());
     for (Range range : linalgOp.createLoopRanges(b, loc))
       bounds.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
     indices.assign(op.getNumLoops(), arith::ConstantIndexOp::create(b, loc, 0));
-    return loops(b, plan.outer, operands[2],
+    return loops(b, plan.outer,
+                 epilogue ? epilogue.getDpsInits()[0] : operands[2],
                  [&](OpBuilder &b, ValueRange carried) -> SmallVector<Value> {
                    return {allTiles(b, carried[0])};
                  })[0];
@@ -345,11 +352,14 @@ private:
     SmallVector<Value> acc;
     Value start =
         fill ? vector::BroadcastOp::create(b, loc, type, fill) : Value();
+    // With an epilogue, `out` is its output: the initial values are read
+    // from the op's own output, which nothing writes.
+    Value initial = epilogue ? operands[2] : out;
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
       acc.push_back(start ? start
                           : vector::TransferReadOp::create(
-                                b, loc, type, out, operandIndices(b, 2),
+                                b, loc, type, initial, operandIndices(b, 2),
                                 padding, inBounds));
     }
     SmallVector<Value> sums =
@@ -372,8 +382,11 @@ private:
               });
     for (int64_t i = 0; i < rows; ++i) {
       atRow(b, i);
-      out = vector::TransferWriteOp::create(b, loc, sums[i], out,
-                                            operandIndices(b, 2), inBounds)
+      SmallVector<Value> at = operandIndices(b, 2);
+      Value result = epilogue ? kiln::applyEpilogue(b, epilogue, epilogueInput,
+                                                    sums[i], at, inBounds)
+                              : sums[i];
+      out = vector::TransferWriteOp::create(b, loc, result, out, at, inBounds)
                 .getResult();
     }
     return out;
@@ -397,6 +410,8 @@ private:
   Location loc;
   int64_t tileM, tileN;
   Value fill;
+  linalg::GenericOp epilogue;
+  unsigned epilogueInput;
   SmallVector<Value> operands; // image and vector input, output
   SmallVector<AffineMap> maps; // their indexing maps
   SmallVector<Value> bounds;   // size of each loop
@@ -426,7 +441,29 @@ public:
         return iterators[d] == utils::IteratorType::reduction;
       });
       Value fill = onePass ? kiln::takeConstantFill(op) : Value();
-      ConvolutionEmitter emitter(op, plan, tileM, tileN, fill);
+      // Each tile is final after its reductions only when none runs
+      // outside them: then the marked epilogue runs on it in registers.
+      linalg::GenericOp epilogue;
+      unsigned epilogueInput = 0;
+      if (onePass) {
+        kiln::dropUnreadChunkWrite(rewriter, op);
+        epilogue = kiln::markedEpilogue(op->getResult(0));
+        if (epilogue) {
+          epilogueInput = op->getResult(0).use_begin()->getOperandNumber();
+          if (!kiln::canApplyEpilogue(epilogue, epilogueInput))
+            epilogue = {};
+        }
+      }
+      if (epilogue) {
+        // Where the epilogue's operands are all defined.
+        rewriter.setInsertionPoint(epilogue);
+        ConvolutionEmitter emitter(op, plan, tileM, tileN, fill, epilogue,
+                                   epilogueInput);
+        rewriter.replaceOp(epilogue, emitter.emit(rewriter));
+        rewriter.eraseOp(op);
+        continue;
+      }
+      ConvolutionEmitter emitter(op, plan, tileM, tileN, fill, {}, 0);
       rewriter.replaceOp(op, emitter.emit(rewriter));
     }
   }

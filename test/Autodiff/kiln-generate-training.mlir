@@ -38,8 +38,9 @@
 // CHECK-NEXT: %[[SCALED:.*]] = kiln.div %[[KEPT]], %[[COUNT]]
 // CHECK-NEXT: %[[DCE:.*]] = kiln.broadcast_like %[[SCALED]], %[[CE]] : (tensor<1xf32>, tensor<?xf32>) -> tensor<?xf32>
 // CHECK-NEXT: %[[DACT:.*]] = kiln.softmax_cross_entropy_grad %[[ACT]], %[[Y]], %[[DCE]]
-// relu's rule masks with the relu's input (not its output).
-// CHECK-NEXT: %[[DPRE:.*]] = kiln.relu_grad %[[PRE]], %[[DACT]] : tensor<?x3xf32>
+// relu's rule masks with relu's output (positive where its input is), so
+// nothing else reads the pre-activation.
+// CHECK-NEXT: %[[DPRE:.*]] = kiln.relu_grad %[[ACT]], %[[DACT]] : tensor<?x3xf32>
 // The bias was broadcast along the batch: its gradient sums over axis 0.
 // CHECK-NEXT: %[[DBK:.*]] = kiln.reduce_sum %[[DPRE]] {axes = array<i64: 0>, keepdims = true} : (tensor<?x3xf32>) -> tensor<1x3xf32>
 // CHECK-NEXT: %[[DB:.*]] = kiln.reshape %[[DBK]] : (tensor<1x3xf32>) -> tensor<3xf32>

@@ -77,10 +77,10 @@
 // PIPE: %[[THREE:.*]] = llvm.mlir.constant(3 : i64) : i64
 // PIPE-NEXT: %[[OS1:.*]] = llvm.mlir.constant(1 : i64) : i64
 // PIPE-NEXT: %[[OS0:.*]] = llvm.mul %[[OS1]], %[[THREE]] : i64
-// Then predict's workspace (64 * batch bytes: one [batch, 3] temporary).
-// PIPE: %[[PBYTES:.*]] = llvm.add
-// PIPE-NEXT: %[[PWS:.*]] = llvm.call @tiny_workspace_reserve(%[[PBYTES]])
-// PIPE: llvm.call @tiny_predict_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[N]], %[[THREE]], %[[OS0]], %[[OS1]], %[[PWS]], %[[PWS]], %{{.*}}, %[[PBYTES]], %{{.*}})
+// predict has no workspace: the product's tiles go through bias + relu (its
+// epilogue) straight into the output.
+// PIPE-NOT: tiny_workspace_reserve
+// PIPE: llvm.call @tiny_predict_impl(%[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[X]], %[[X]], %{{.*}}, %[[N]], %{{.*}}, %{{.*}}, %{{.*}}, %[[OUT]], %[[OUT]], %{{.*}}, %[[N]], %[[THREE]], %[[OS0]], %[[OS1]])
 // PIPE-NEXT: llvm.return{{$}}
 
 // float evaluate(const void *state, const float *x, const int32_t *y,

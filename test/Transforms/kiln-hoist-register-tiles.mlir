@@ -8,12 +8,12 @@
 // CHECK:   scf.for %[[N:.*]] = %c0 to %c32 step %c16
 // CHECK:     %[[C:.*]] = tensor.extract_slice %{{.*}}[%[[M]], %[[N]]] [6, 16]
 // CHECK:     %[[TILE:.*]] = vector.transfer_read %[[C]]{{.*}} : tensor<6x16xf32>, vector<6x16xf32>
-// CHECK:     %[[LOOP:.*]]:3 = scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}, %[[ACC:.*]] = %[[TILE]]) -> ({{.*}}, vector<6x16xf32>)
+// CHECK:     %[[LOOP:.*]]:2 = scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}, %[[ACC:.*]] = %[[TILE]]) -> ({{.*}}, vector<6x16xf32>)
 // CHECK-NOT:   tensor<6x16xf32>, vector<6x16xf32>
 // CHECK:       vector.contract {{.*}} %[[ACC]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
 // CHECK-NOT:   vector.transfer_write
 // CHECK:       scf.yield
-// CHECK:     vector.transfer_write %[[LOOP]]#2, %[[LOOP]]#1{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
+// CHECK:     vector.transfer_write %[[LOOP]]#1, %[[LOOP]]#0{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>
 #mn = affine_map<(m, n, k) -> (m, n)>

@@ -136,8 +136,7 @@ func.func @static_edges(%a: tensor<784x64xf32>, %b: tensor<64x10xf32>, %c: tenso
 // CHECK: scf.for %{{.*}} = %c0 to %c12 step %c6
 // CHECK:   scf.for %{{.*}} = %c0 to %c32 step %c16
 // CHECK:     %[[ZERO:.*]] = vector.transfer_write %{{.*}}, %{{.*}} : vector<6x16xf32>, tensor<6x16xf32>
-// CHECK:     %[[TILE:.*]] = tensor.insert_slice %[[ZERO]]
-// CHECK:     scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %[[TILE]])
+// CHECK:     scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %[[ZERO]])
 // CHECK:       vector.contract
 #mk = affine_map<(m, n, k) -> (m, k)>
 #kn = affine_map<(m, n, k) -> (k, n)>

@@ -87,9 +87,9 @@ static cl::opt<int> threads(
 static cl::list<std::string> disabledPasses(
     "disable-pass",
     cl::desc("Leave an optimization pass out of the CPU pipeline (repeatable; "
-             "for A/B measurements): linalg-fuse-elementwise-ops, "
-             "kiln-parallelize-loops, kiln-vectorize-contractions, "
-             "kiln-hoist-register-tiles, kiln-vectorizable-loop-order"),
+             "for A/B measurements; an unknown name lists those that can "
+             "be), e.g. kiln-fuse-epilogues, kiln-parallelize-loops, "
+             "kiln-vectorize-contractions"),
     cl::value_desc("NAME"), cl::cat(kilncCategory));
 
 static cl::opt<bool> lineTables(

@@ -106,7 +106,10 @@ SmallVector<Value> DivOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads) {
 }
 
 SmallVector<Value> ReluOp::buildGradients(OpBuilder &b, ArrayRef<Value> grads) {
-  return {ReluGradOp::create(b, getLoc(), getX(), grads[0])};
+  // max(x, 0) > 0 exactly where x > 0: masking with the output leaves the
+  // pre-activation with one reader, so bias + relu fuse into one loop (and
+  // into the producing product's epilogue).
+  return {ReluGradOp::create(b, getLoc(), getResult(), grads[0])};
 }
 
 SmallVector<Value> MatmulOp::buildGradients(OpBuilder &b,

@@ -378,6 +378,10 @@ def Kiln_SoftmaxCrossEntropyOp : Kiln_Op<"softmax_cross_entropy", [Pure,
 def Kiln_ReluGradOp : Kiln_Op<"relu_grad", [Pure,
     AllTypesMatch<["x", "dy", "result"]>]> {
   let summary = "dy where x > 0, else 0";
+  let description = [{
+    relu's gradient rule passes relu's output as `x`: it is positive exactly
+    where relu's input is.
+  }];
   let arguments = (ins Kiln_F32Tensor:$x, Kiln_F32Tensor:$dy);
   let results = (outs Kiln_F32Tensor:$result);
   let assemblyFormat = "$x `,` $dy attr-dict `:` type($x)";
