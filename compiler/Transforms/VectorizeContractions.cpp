@@ -169,12 +169,8 @@ public:
           op->getParentOfType<scf::ForOp>())
         epilogues.push_back(op);
     });
-    for (linalg::GenericOp op : epilogues) {
-      rewriter.setInsertionPoint(op);
-      auto vectorized = linalg::vectorize(rewriter, op);
-      if (succeeded(vectorized))
-        rewriter.replaceOp(op, vectorized->replacements);
-    }
+    for (linalg::GenericOp op : epilogues)
+      vectorizeInPlace(rewriter, op);
     // The tiles' initial values (see tileFill): one vector write of the
     // constant, which the C tile's first read then folds to.
     SmallVector<linalg::FillOp> fills;
@@ -183,12 +179,8 @@ public:
           cast<ShapedType>(fill.getResultTypes()[0]).hasStaticShape())
         fills.push_back(fill);
     });
-    for (linalg::FillOp fill : fills) {
-      rewriter.setInsertionPoint(fill);
-      auto vectorized = linalg::vectorize(rewriter, fill);
-      if (succeeded(vectorized))
-        rewriter.replaceOp(fill, vectorized->replacements);
-    }
+    for (linalg::FillOp fill : fills)
+      vectorizeInPlace(rewriter, fill);
     // mul + multi_reduction -> vector.contract, lowered later to FMAs.
     RewritePatternSet patterns(&getContext());
     vector::populateVectorReductionToContractPatterns(patterns);
@@ -196,6 +188,15 @@ public:
   }
 
 private:
+  /// Replaces `op` (of static shape) by its vector form; leaves it as it is
+  /// (a scalar loop nest later: correct, only slower) when that fails.
+  static void vectorizeInPlace(RewriterBase &rewriter, Operation *op) {
+    rewriter.setInsertionPoint(op);
+    auto vectorized = linalg::vectorize(rewriter, op);
+    if (succeeded(vectorized))
+      rewriter.replaceOp(op, vectorized->replacements);
+  }
+
   /// The constant the contraction being tiled starts from, or none.
   Value tileFill;
 
