@@ -21,34 +21,23 @@ linalg::GenericOp markedEpilogue(Value result) {
   return user && user->hasAttr(kEpilogueAttr) ? user : linalg::GenericOp();
 }
 
-/// Stops the innermost of `loops` from writing the tiles of its result
-/// `index` into the tensor it carries, and erases what computed only for
-/// that write: once no loop result is read, the loops then only pass the
-/// tensor through, which canonicalization removes, and the op's tile has
-/// the epilogue's tile as its only reader.
+/// Stops the innermost of `loops` (scf.for loops) from writing the tiles of
+/// its result `index` into the tensor it carries, and erases what computed
+/// only for that write: once no loop result is read, the loops then only
+/// pass the tensor through, which canonicalization removes, and the op's
+/// tile has the epilogue's tile as its only reader.
 static void dropResultWrites(RewriterBase &rewriter,
                              ArrayRef<LoopLikeOpInterface> loops,
                              unsigned index) {
-  Operation *innermost = loops.back();
-  if (auto forOp = dyn_cast<scf::ForOp>(innermost)) {
-    OpOperand &yielded = forOp.getBody()->getTerminator()->getOpOperand(index);
-    rewriter.modifyOpInPlace(forOp.getBody()->getTerminator(), [&] {
-      yielded.set(forOp.getRegionIterArgs()[index]);
-    });
-  } else {
-    auto forall = cast<scf::ForallOp>(innermost);
-    BlockArgument shared = forall.getRegionIterArgs()[index];
-    SmallVector<tensor::ParallelInsertSliceOp> inserts;
-    for (Operation &op : forall.getTerminator().getYieldingOps())
-      if (auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(op);
-          insert && insert.getDest() == shared)
-        inserts.push_back(insert);
-    for (tensor::ParallelInsertSliceOp insert : inserts)
-      rewriter.eraseOp(insert);
-  }
-  Block &body = innermost->getRegion(0).front();
+  auto forOp = dyn_cast<scf::ForOp>(static_cast<Operation *>(loops.back()));
+  if (!forOp)
+    return;
+  Operation *yield = forOp.getBody()->getTerminator();
+  rewriter.modifyOpInPlace(yield, [&] {
+    yield->setOperand(index, forOp.getRegionIterArgs()[index]);
+  });
   SmallVector<Operation *> ops;
-  for (Operation &op : body.without_terminator())
+  for (Operation &op : forOp.getBody()->without_terminator())
     ops.push_back(&op);
   for (Operation *op : llvm::reverse(ops))
     if (isOpTriviallyDead(op))

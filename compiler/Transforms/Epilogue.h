@@ -27,8 +27,9 @@ mlir::linalg::GenericOp markedEpilogue(mlir::Value result);
 /// `loops`: the loop nest (outermost first) that tiling an op over parallel
 /// dimensions just made. Each tile of the op is then followed by the
 /// epilogue's tile, and the loops carry the epilogue's output instead of the
-/// op's, which nothing reads any more; with `keepResult` the loops still
-/// write the op's result (see dropUnreadChunkWrite). Returns the epilogue's
+/// op's, which nothing reads any more; with `keepResult` (a parallel
+/// loop's chunks) the loops still write the op's result (see
+/// dropUnreadChunkWrite). Returns the epilogue's
 /// tile, or null when there is none or upstream consumer fusion declines
 /// (the epilogue then stays a pass of its own after the loops).
 mlir::linalg::GenericOp
