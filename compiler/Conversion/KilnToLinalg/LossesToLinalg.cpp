@@ -14,57 +14,6 @@ using namespace kiln;
 
 namespace {
 
-/// Per-row maximum and sum of exp(logit - maximum) of [N, C] logits.
-struct SoftmaxRowStats {
-  Value max, sumExp;
-};
-
-/// A generic over [N, C] (reduction over C) reading `inputs` (each either
-/// [N, C] or [N]) into a zero-initialized [N] accumulator.
-Value buildRowReduction(OpBuilder &b, Location loc, Value logits,
-                        ValueRange inputs, BodyBuilder body) {
-  MLIRContext *context = b.getContext();
-  AffineExpr n, c;
-  bindDims(context, n, c);
-  auto full = AffineMap::get(2, 0, {n, c}, context);
-  auto row = AffineMap::get(2, 0, {n}, context);
-  SmallVector<AffineMap> maps;
-  for (Value input : inputs)
-    maps.push_back(cast<RankedTensorType>(input.getType()).getRank() == 2
-                       ? full
-                       : row);
-  maps.push_back(row);
-  auto logitsType = cast<RankedTensorType>(logits.getType());
-  auto rowType = RankedTensorType::get({logitsType.getDimSize(0)},
-                                       logitsType.getElementType());
-  Value init = buildFilled(b, loc, rowType,
-                           {tensor::getMixedSize(b, loc, logits, 0)}, 0.0f);
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{rowType}, inputs, ValueRange{init}, maps,
-             {utils::IteratorType::parallel, utils::IteratorType::reduction},
-             [&](OpBuilder &nested, Location l, ValueRange args) {
-               linalg::YieldOp::create(nested, l, body(nested, l, args));
-             })
-      .getResult(0);
-}
-
-SoftmaxRowStats buildSoftmaxRowStats(OpBuilder &b, Location loc,
-                                     Value logits) {
-  Value max = buildReduction(
-      b, loc, logits, {1}, -std::numeric_limits<float>::infinity(),
-      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        return arith::MaximumFOp::create(nb, l, args[0], args[1]);
-      });
-  Value sumExp = buildRowReduction(
-      b, loc, logits, ValueRange{logits, max},
-      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
-        Value e = math::ExpOp::create(nb, l, shifted);
-        return arith::AddFOp::create(nb, l, args[2], e);
-      });
-  return {max, sumExp};
-}
-
 /// True in a generic over [N, C] when the class index equals the label.
 Value isLabelClass(OpBuilder &b, Location loc, Value label) {
   Value classIndex = linalg::IndexOp::create(b, loc, 1);
@@ -87,15 +36,68 @@ Value weightByLabel(OpBuilder &b, Location loc, Value label, Value value) {
                                  buildF32(b, loc, 0));
 }
 
-/// Per-row sum of the labels: 1 for i32 labels, computed for f32 ones.
-Value buildLabelSum(OpBuilder &b, Location loc, Value logits, Value labels) {
-  if (!hasDenseLabels(labels))
-    return {};
-  return buildRowReduction(
-      b, loc, logits, ValueRange{labels},
-      [](OpBuilder &nb, Location l, ValueRange args) -> Value {
-        return arith::AddFOp::create(nb, l, args[1], args[0]);
+/// What the loss and its gradient need of each row of [N, C] logits.
+struct SoftmaxRowStats {
+  Value max;      // the largest logit
+  Value sumExp;   // sum of exp(logit - max)
+  Value picked;   // sum of label * logit
+  Value labelSum; // sum of the labels; null for i32 labels (always 1)
+};
+
+/// All the row statistics in one pass over the logits: one generic with a
+/// result per statistic. The sum of exponentials is kept relative to the
+/// running maximum (online softmax): when the maximum grows from m to m',
+/// the sum so far is scaled by exp(m - m'). The forward loss and the
+/// gradient build the same op, which CSE then computes once.
+SoftmaxRowStats buildSoftmaxRowStats(OpBuilder &b, Location loc, Value logits,
+                                     Value labels) {
+  MLIRContext *context = b.getContext();
+  AffineExpr n, c;
+  bindDims(context, n, c);
+  auto full = AffineMap::get(2, 0, {n, c}, context);
+  auto row = AffineMap::get(2, 0, {n}, context);
+  bool dense = hasDenseLabels(labels);
+  auto logitsType = cast<RankedTensorType>(logits.getType());
+  auto rowType = RankedTensorType::get({logitsType.getDimSize(0)},
+                                       logitsType.getElementType());
+  OpFoldResult rows = tensor::getMixedSize(b, loc, logits, 0);
+  // The sums of labelled logits start from -0, IEEE's exact additive
+  // identity; it also keeps their fill apart from the exponentials' +0, so
+  // CSE does not merge the two and bufferization needs no copy to give each
+  // result its own buffer.
+  SmallVector<Value> inits{
+      buildFilled(b, loc, rowType, {rows},
+                  -std::numeric_limits<float>::infinity()),
+      buildFilled(b, loc, rowType, {rows}, 0.0f),
+      buildFilled(b, loc, rowType, {rows}, -0.0f)};
+  if (dense)
+    inits.push_back(buildFilled(b, loc, rowType, {rows}, 0.0f));
+  SmallVector<AffineMap> maps{full, dense ? full : row};
+  maps.append(inits.size(), row);
+  auto stats = linalg::GenericOp::create(
+      b, loc, SmallVector<Type>(inits.size(), rowType),
+      ValueRange{logits, labels}, inits, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::reduction},
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = args[0], label = args[1], max = args[2], sumExp = args[3],
+              picked = args[4];
+        Value newMax = arith::MaximumFOp::create(nb, l, max, x);
+        Value rescaled = arith::MulFOp::create(
+            nb, l, sumExp,
+            math::ExpOp::create(nb, l,
+                                arith::SubFOp::create(nb, l, max, newMax)));
+        Value term = math::ExpOp::create(
+            nb, l, arith::SubFOp::create(nb, l, x, newMax));
+        SmallVector<Value> results{
+            newMax, arith::AddFOp::create(nb, l, rescaled, term),
+            arith::AddFOp::create(nb, l, picked,
+                                  weightByLabel(nb, l, label, x))};
+        if (dense)
+          results.push_back(arith::AddFOp::create(nb, l, args[5], label));
+        linalg::YieldOp::create(nb, l, results);
       });
+  return {stats.getResult(0), stats.getResult(1), stats.getResult(2),
+          dense ? stats.getResult(3) : Value()};
 }
 
 struct LowerSoftmaxCrossEntropy : OpRewritePattern<SoftmaxCrossEntropyOp> {
@@ -104,17 +106,12 @@ struct LowerSoftmaxCrossEntropy : OpRewritePattern<SoftmaxCrossEntropyOp> {
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value logits = op.getLogits(), labels = op.getLabels();
-    SoftmaxRowStats stats = buildSoftmaxRowStats(rewriter, loc, logits);
-    Value picked = buildRowReduction(
-        rewriter, loc, logits, ValueRange{logits, labels},
-        [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return arith::AddFOp::create(b, l, args[2],
-                                       weightByLabel(b, l, args[1], args[0]));
-        });
+    SoftmaxRowStats stats =
+        buildSoftmaxRowStats(rewriter, loc, logits, labels);
     // loss[n] = (log(sum exp(l - max)) + max) * sum(labels) - sum(labels * l).
-    SmallVector<Value> inputs{stats.sumExp, stats.max, picked};
-    if (Value labelSum = buildLabelSum(rewriter, loc, logits, labels))
-      inputs.push_back(labelSum);
+    SmallVector<Value> inputs{stats.sumExp, stats.max, stats.picked};
+    if (stats.labelSum)
+      inputs.push_back(stats.labelSum);
     Value loss = buildElementwise(
         rewriter, loc, op.getType(),
         {tensor::getMixedSize(rewriter, loc, logits, 0)}, inputs,
@@ -138,7 +135,8 @@ struct LowerSoftmaxCrossEntropyGrad
     Location loc = op.getLoc();
     MLIRContext *context = rewriter.getContext();
     Value logits = op.getLogits(), labels = op.getLabels();
-    SoftmaxRowStats stats = buildSoftmaxRowStats(rewriter, loc, logits);
+    SoftmaxRowStats stats =
+        buildSoftmaxRowStats(rewriter, loc, logits, labels);
     AffineExpr n, c;
     bindDims(context, n, c);
     auto full = AffineMap::get(2, 0, {n, c}, context);
@@ -147,8 +145,8 @@ struct LowerSoftmaxCrossEntropyGrad
                               op.getDloss()};
     SmallVector<AffineMap> maps{full, hasDenseLabels(labels) ? full : row, row,
                                 row, row};
-    if (Value labelSum = buildLabelSum(rewriter, loc, logits, labels)) {
-      inputs.push_back(labelSum);
+    if (stats.labelSum) {
+      inputs.push_back(stats.labelSum);
       maps.push_back(row);
     }
     maps.push_back(full);

@@ -228,14 +228,17 @@ func.func @max_pool_grad(%x: tensor<?x5x5x2xf32>, %dy: tensor<?x2x2x2xf32>) -> t
 
 // -----
 
-// Dense labels: the picked logit is the label-weighted sum and the loss is
-// scaled by the label sum.
+// Dense labels: in the same pass as the max and the sum of exponentials,
+// the picked logit is the label-weighted sum, and a fourth result sums the
+// labels, which scale the loss.
 // CHECK-LABEL: func.func @sce_dense
 // CHECK-SAME: (%[[LOGITS:.*]]: tensor<?x3xf32>, %[[LABELS:.*]]: tensor<?x3xf32>)
 // CHECK: linalg.generic {{.*}} ins(%[[LOGITS]], %[[LABELS]] : tensor<?x3xf32>, tensor<?x3xf32>)
-// CHECK-NEXT: ^bb0(%[[L:.*]]: f32, %[[Y:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[W:.*]] = arith.mulf %[[Y]], %[[L]] : f32
-// CHECK-NEXT: arith.addf %[[ACC]], %[[W]] : f32
+// CHECK-NEXT: ^bb0(%[[L:.*]]: f32, %[[Y:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[ACC:.*]]: f32, %[[LACC:.*]]: f32):
+// CHECK: %[[W:.*]] = arith.mulf %[[Y]], %[[L]] : f32
+// CHECK-NEXT: %[[PICK:.*]] = arith.addf %[[ACC]], %[[W]] : f32
+// CHECK-NEXT: %[[LSUM:.*]] = arith.addf %[[LACC]], %[[Y]] : f32
+// CHECK-NEXT: linalg.yield %{{.*}}, %{{.*}}, %[[PICK]], %[[LSUM]]
 // CHECK: math.log
 // CHECK: arith.mulf
 // CHECK: arith.subf

@@ -333,9 +333,10 @@ func.func @constant() -> tensor<3xf32> {
 
 // -----
 
-// softmax_cross_entropy: row max (from -inf), sum of exp(l - max), the
-// label's logit picked by comparing linalg.index 1 with the label, then
-// log(sum) + max - picked.
+// softmax_cross_entropy: one pass over the logits computes the row max
+// (from -inf), the sum of exp(l - max) rescaled by exp(max - new max)
+// whenever the max grows (online softmax), and the label's logit (picked by
+// comparing linalg.index 1 with the label); then log(sum) + max - picked.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-DAG: #[[VEC:.*]] = affine_map<(d0) -> (d0)>
@@ -343,22 +344,23 @@ func.func @constant() -> tensor<3xf32> {
 // CHECK-SAME: (%[[L:.*]]: tensor<?x3xf32>, %[[Y:.*]]: tensor<?xi32>)
 // CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // CHECK: %[[MAXINIT:.*]] = linalg.fill ins(%[[NEGINF]] : f32)
-// CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]]], iterator_types = ["parallel", "reduction"]} ins(%[[L]] : tensor<?x3xf32>) outs(%[[MAXINIT]] : tensor<?xf32>)
-// CHECK: arith.maximumf
-// CHECK: %[[SUMEXP:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]]], iterator_types = ["parallel", "reduction"]} ins(%[[L]], %[[MAX]] : tensor<?x3xf32>, tensor<?xf32>)
-// CHECK-NEXT: ^bb0(%[[LI:.*]]: f32, %[[MI:.*]]: f32, %[[ACC:.*]]: f32):
-// CHECK-NEXT: %[[SH:.*]] = arith.subf %[[LI]], %[[MI]] : f32
+// CHECK: %[[STATS:.*]]:3 = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]], #[[COL]], #[[COL]]], iterator_types = ["parallel", "reduction"]} ins(%[[L]], %[[Y]] : tensor<?x3xf32>, tensor<?xi32>) outs(%[[MAXINIT]], %{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK-NEXT: ^bb0(%[[LI:.*]]: f32, %[[YI:.*]]: i32, %[[MAXACC:.*]]: f32, %[[SUMACC:.*]]: f32, %[[PICKACC:.*]]: f32):
+// CHECK-NEXT: %[[NEWMAX:.*]] = arith.maximumf %[[MAXACC]], %[[LI]] : f32
+// CHECK-NEXT: %[[DROP:.*]] = arith.subf %[[MAXACC]], %[[NEWMAX]] : f32
+// CHECK-NEXT: %[[SCALE:.*]] = math.exp %[[DROP]] : f32
+// CHECK-NEXT: %[[RESCALED:.*]] = arith.mulf %[[SUMACC]], %[[SCALE]] : f32
+// CHECK-NEXT: %[[SH:.*]] = arith.subf %[[LI]], %[[NEWMAX]] : f32
 // CHECK-NEXT: %[[EX:.*]] = math.exp %[[SH]] : f32
-// CHECK-NEXT: arith.addf %[[ACC]], %[[EX]] : f32
-// CHECK: %[[PICKED:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]]], iterator_types = ["parallel", "reduction"]} ins(%[[L]], %[[Y]] : tensor<?x3xf32>, tensor<?xi32>)
-// CHECK-NEXT: ^bb0(%[[LI2:.*]]: f32, %[[YI:.*]]: i32, %[[ACC2:.*]]: f32):
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[RESCALED]], %[[EX]] : f32
 // CHECK-NEXT: %[[CLS:.*]] = linalg.index 1 : index
 // CHECK-NEXT: %[[LBL:.*]] = arith.index_cast %[[YI]] : i32 to index
 // CHECK-NEXT: %[[EQ:.*]] = arith.cmpi eq, %[[CLS]], %[[LBL]] : index
 // CHECK-NEXT: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK-NEXT: %[[SEL:.*]] = arith.select %[[EQ]], %[[LI2]], %[[Z]] : f32
-// CHECK-NEXT: arith.addf %[[ACC2]], %[[SEL]] : f32
-// CHECK: linalg.generic {indexing_maps = [#[[VEC]], #[[VEC]], #[[VEC]], #[[VEC]]], iterator_types = ["parallel"]} ins(%[[SUMEXP]], %[[MAX]], %[[PICKED]] : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK-NEXT: %[[SEL:.*]] = arith.select %[[EQ]], %[[LI]], %[[Z]] : f32
+// CHECK-NEXT: %[[PICK:.*]] = arith.addf %[[PICKACC]], %[[SEL]] : f32
+// CHECK-NEXT: linalg.yield %[[NEWMAX]], %[[SUM]], %[[PICK]] : f32, f32, f32
+// CHECK: linalg.generic {indexing_maps = [#[[VEC]], #[[VEC]], #[[VEC]], #[[VEC]]], iterator_types = ["parallel"]} ins(%[[STATS]]#1, %[[STATS]]#0, %[[STATS]]#2 : tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
 // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %[[M:.*]]: f32, %[[P:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[LOG:.*]] = math.log %[[S]] : f32
 // CHECK-NEXT: %[[LSE:.*]] = arith.addf %[[LOG]], %[[M]] : f32
@@ -377,12 +379,11 @@ func.func @softmax_cross_entropy(%l: tensor<?x3xf32>, %y: tensor<?xi32>) -> tens
 // CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @softmax_cross_entropy_grad
 // CHECK-SAME: (%[[L:.*]]: tensor<?x3xf32>, %[[Y:.*]]: tensor<?xi32>, %[[D:.*]]: tensor<?xf32>)
-// CHECK: %[[MAX:.*]] = linalg.generic {{.*}}["parallel", "reduction"]
+// The row statistics are the forward loss's op (CSE computes them once).
+// CHECK: %[[STATS:.*]]:3 = linalg.generic {{.*}}["parallel", "reduction"]
 // CHECK: arith.maximumf
-// CHECK: %[[SUMEXP:.*]] = linalg.generic {{.*}}["parallel", "reduction"]
-// CHECK: math.exp
 // CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[COL]], #[[COL]], #[[COL]], #[[COL]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[L]], %[[Y]], %[[MAX]], %[[SUMEXP]], %[[D]] : tensor<?x3xf32>, tensor<?xi32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK-SAME: ins(%[[L]], %[[Y]], %[[STATS]]#0, %[[STATS]]#1, %[[D]] : tensor<?x3xf32>, tensor<?xi32>, tensor<?xf32>, tensor<?xf32>, tensor<?xf32>)
 // CHECK-NEXT: ^bb0(%[[LI:.*]]: f32, %[[YI:.*]]: i32, %[[MI:.*]]: f32, %[[SI:.*]]: f32, %[[DI:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[LI]], %[[MI]] : f32
 // CHECK-NEXT: %[[EX:.*]] = math.exp %[[SH]] : f32
