@@ -197,3 +197,51 @@ func.func @m_evaluate_impl(%x: memref<?x4xf32>)
   }
   return
 }
+
+// -----
+
+// A chunk's share of the batch (kiln-parallelize-loops' rows of chunk i,
+// min(ceildiv(N, 2), N - i * ceildiv(N, 2)), at least 0) sizes an alloc
+// in the chunk: its slot holds ceildiv(N, 2) rows of [?, 32] f32, at most
+// 64N + 128 bytes (half of 128 bytes a row per example, plus one row), and
+// chunk i uses the bytes from i times that.
+// CHECK:       module attributes {kiln.workspace = array<i64: 128, 256>}
+// CHECK-LABEL: func.func @m_train_step_impl
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.forall (%[[I:.*]]) in (2)
+// CHECK:           %[[C64:.*]] = arith.constant 64 : index
+// CHECK-NEXT:      %[[M:.*]] = arith.muli %{{.*}}, %[[C64]] : index
+// CHECK-NEXT:      %[[SLOT:.*]] = arith.addi %[[M]], %{{.*}} : index
+// CHECK-NEXT:      %[[AT:.*]] = arith.muli %[[I]], %[[SLOT]] : index
+// CHECK-NEXT:      %[[OFF:.*]] = arith.addi %{{.*}}, %[[AT]] : index
+// CHECK-NEXT:      memref.view %{{.*}}[%[[OFF]]][%{{.*}}] : memref<?xi8> to memref<?x32xf32>
+// CHECK-NOT:     memref.alloc
+// CHECK:         return
+func.func @m_train_step_impl(%x: memref<?x4xf32>)
+    attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}]} {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  scf.forall (%i) in (2) {
+    %share = affine.min affine_map<(d0)[s0] -> (-(d0 * (s0 ceildiv 2)) + s0, s0 ceildiv 2)>(%i)[%n]
+    %rows = affine.max affine_map<(d0) -> (0, d0)>(%share)
+    %c = memref.alloc(%rows) : memref<?x32xf32>
+    "use"(%c) : (memref<?x32xf32>) -> ()
+  }
+  return
+}
+
+// -----
+
+// A dynamic size that is neither the batch nor a chunk's share of it (here
+// a loop bound unrelated to it) stays a heap allocation.
+// CHECK-LABEL: func.func @m_predict_impl
+// CHECK:         memref.alloc(%{{.*}}) : memref<?x32xf32>
+func.func @m_predict_impl(%x: memref<?x4xf32>, %k: index)
+    attributes {kiln.c_roles = [{name = "x", role = "input", shape = array<i64: -9223372036854775808, 4>}, {name = "k", role = "scalar", shape = array<i64>}]} {
+  scf.forall (%i) in (2) {
+    %share = affine.min affine_map<(d0)[s0] -> (-(d0 * (s0 ceildiv 2)) + s0, s0 ceildiv 2)>(%i)[%k]
+    %c = memref.alloc(%share) : memref<?x32xf32>
+    "use"(%c) : (memref<?x32xf32>) -> ()
+  }
+  return
+}
