@@ -22,8 +22,9 @@ kiln::createDevicePrefetcher(const kiln_model &model, const kiln_dataset &datase
 void kiln::stageBatch(const kiln_model &model, const kiln_dataset &dataset,
                       const float *x, const void *y, int64_t rows, float *slotX,
                       void *slotY) {
-  // Several inputs are packed straight into the slot.
+  // Several inputs or labels are packed straight into the slot.
   if (packInputs(model, x, rows, slotX) == x)
     std::memcpy(slotX, x, size_t(rows) * size_t(model.input_size) * sizeof(float));
-  std::memcpy(slotY, y, size_t(rows) * dataset.labelBytes());
+  if (packLabels(model, y, rows, slotY) == y)
+    std::memcpy(slotY, y, size_t(rows) * dataset.labelBytes());
 }

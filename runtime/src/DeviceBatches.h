@@ -12,11 +12,9 @@
 namespace kiln {
 
 /// Whether the model's batches are copied ahead: its state lives on the GPU
-/// (a --target=cuda object). Several labels are still handed over from the
-/// host, since the slots hold labels as the dataset stores them, not in
-/// the per-label blocks of the C functions.
+/// (a --target=cuda object).
 inline bool prefetchesBatches(const kiln_model &model) {
-  return model.state_to_host != nullptr && model.num_labels <= 1;
+  return model.state_to_host != nullptr;
 }
 
 /// A prefetcher over the CUDA copy engine for batches of up to batchRows
@@ -25,8 +23,9 @@ std::unique_ptr<BatchPrefetcher>
 createDevicePrefetcher(const kiln_model &model, const kiln_dataset &dataset,
                        int64_t batchRows);
 
-/// Writes `rows` examples (rows of the dataset, labels as it stores them)
-/// into a slot's host buffers, in the model's input layout.
+/// Writes `rows` examples (rows of the dataset) into a slot's host
+/// buffers, inputs and labels in the layout the model's functions take
+/// (packInputs, packLabels: one block per input and per label).
 void stageBatch(const kiln_model &model, const kiln_dataset &dataset,
                 const float *x, const void *y, int64_t rows, float *slotX,
                 void *slotY);

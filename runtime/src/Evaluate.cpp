@@ -109,14 +109,15 @@ int32_t kiln::numLabels(const kiln_model &model) {
 
 int64_t kiln::countCorrect(const kiln_model &model, const float *outputs,
                            const int32_t *labels, int64_t rows,
-                           int64_t *confusion) {
+                           int64_t *confusion, LabelLayout layout) {
   int32_t count = numLabels(model);
   int64_t classes = kiln_model_classes_per_label(&model);
+  bool blocks = layout == LabelLayout::PerLabelBlocks;
   int64_t correct = 0;
   for (int64_t row = 0; row < rows; ++row)
     for (int32_t l = 0; l < count; ++l) {
       const float *scores = outputs + row * model.output_size + l * classes;
-      int64_t label = labels[row * count + l];
+      int64_t label = blocks ? labels[l * rows + row] : labels[row * count + l];
       int64_t predicted = std::max_element(scores, scores + classes) - scores;
       correct += predicted == label;
       if (confusion)

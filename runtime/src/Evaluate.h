@@ -19,13 +19,19 @@ bool checkTopK(const kiln_model &model, int64_t k, char *err, size_t errLen);
 /// Labels per example of `model` (1 for a model of one label).
 int32_t numLabels(const kiln_model &model);
 
+/// How a batch's class labels are laid out: as the dataset stores them,
+/// [rows, numLabels], or as the model's functions take them, one [rows]
+/// block per label (packLabels). The two are the same for one label.
+enum class LabelLayout { DatasetRows, PerLabelBlocks };
+
 /// Over `rows` examples of a classifier, with outputs [rows, output_size]
-/// and their class labels [rows, numLabels] (dataset rows): how many
-/// (example, label) pairs have their argmax, within the label's block of
-/// kiln_model_classes_per_label outputs, at the label. Also counts
-/// confusion[(l * C + label) * C + predicted] for label l if not null.
+/// and their class labels in `layout`: how many (example, label) pairs have
+/// their argmax, within the label's block of kiln_model_classes_per_label
+/// outputs, at the label. Also counts confusion[(l * C + label) * C +
+/// predicted] for label l if not null.
 int64_t countCorrect(const kiln_model &model, const float *outputs,
-                     const int32_t *labels, int64_t rows, int64_t *confusion);
+                     const int32_t *labels, int64_t rows, int64_t *confusion,
+                     LabelLayout layout = LabelLayout::DatasetRows);
 
 } // namespace kiln
 

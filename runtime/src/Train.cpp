@@ -240,7 +240,7 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
     batch.rows = kiln_batcher_next(batcher.get(), &rowsX, &rowsY);
     batch.x = packInputs(*model, rowsX, batch.rows, packed.get());
     batch.y = packLabels(*model, rowsY, batch.rows, packedLabels.get());
-    batch.hostY = rowsY; // metrics read the labels row by row
+    batch.hostY = batch.y; // packed, as a prefetched slot holds them
     return batch.rows > 0;
   };
   Progress progress(*options, stderr);
@@ -271,7 +271,8 @@ int kiln_train(const kiln_model *model, const kiln_train_options *options,
         model->evaluate(holder.state, x, y, rows, batchOutputs.get());
         batchAccuracy = double(countCorrect(*model, batchOutputs.get(),
                                             static_cast<const int32_t *>(batch.hostY),
-                                            rows, nullptr)) /
+                                            rows, nullptr,
+                                            LabelLayout::PerLabelBlocks)) /
                         double(rows * numLabels(*model));
         position.epoch_accuracy_sum += batchAccuracy;
         ++position.epoch_accuracy_batches;

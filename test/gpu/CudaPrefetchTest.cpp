@@ -207,4 +207,77 @@ TEST_F(FakeDriver, TrainingAndEvaluationSeeTheSameBatchesPrefetched) {
   kiln_cuda_free(state);
 }
 
+/// A step of a model of two labels (example e: labels e and e + 10): the
+/// labels arrive on the device as the C functions take them, one [rows]
+/// block per label, each matching the inputs' rows.
+std::vector<std::vector<int32_t>> twoLabelSteps;
+float fakeTwoLabelStep(void *, const float *x, const void *y, int64_t rows) {
+  size_t yBytes = size_t(2 * rows) * sizeof(int32_t);
+  EXPECT_NE(isDevice(y, yBytes), 0);
+  EXPECT_TRUE(streamSeesCopy(mgpuStreamCreate(), y, yBytes))
+      << "step before its labels' copy";
+  const auto *blocks = static_cast<const int32_t *>(y);
+  for (int64_t row = 0; row < rows; ++row) {
+    EXPECT_EQ(float(blocks[row]), x[row * kInputs]) << "row " << row;
+    EXPECT_EQ(blocks[rows + row], blocks[row] + 10) << "row " << row;
+  }
+  twoLabelSteps.emplace_back(blocks, blocks + rows);
+  return 0.0f;
+}
+
+TEST_F(FakeDriver, SeveralLabelsArePrefetchedInTheirBlocks) {
+  std::unique_ptr<kiln_dataset, void (*)(kiln_dataset *)> train(indexedDataset(7),
+                                                               kiln_dataset_free);
+  std::vector<float> features(7 * kInputs, 0.0f);
+  std::vector<int32_t> second;
+  for (int32_t e = 0; e < 7; ++e)
+    second.push_back(e + 10);
+  std::unique_ptr<kiln_dataset, void (*)(kiln_dataset *)> seconds(
+      kiln_dataset_create("second", 7, kInputs, features.data(), second.data(),
+                          nullptr, 0),
+      kiln_dataset_free);
+  char err[256] = "";
+  ASSERT_EQ(kiln_dataset_append_labels(train.get(), seconds.get(), err, sizeof err), 0)
+      << err;
+  int64_t labelSizes[2] = {1, 1};
+  int32_t labelDtypes[2] = {KILN_DTYPE_I32, KILN_DTYPE_I32};
+  kiln_model model = {};
+  model.name = "two_labels";
+  model.label_dtype = KILN_DTYPE_I32;
+  model.label_size = 2;
+  model.label_dtypes = labelDtypes;
+  model.state_size = 16;
+  model.input_size = kInputs;
+  model.output_size = 2 * kClasses;
+  model.num_labels = 2;
+  model.label_sizes = labelSizes;
+  model.init = fakeInit;
+  model.train_step = fakeTwoLabelStep;
+  model.evaluate = fakeEvaluate;
+  model.state_to_host = fakeToHost;
+  model.state_from_host = fakeFromHost;
+  void *state = kiln_cuda_malloc(model.state_size);
+  kiln_train_options options;
+  kiln_train_options_init(&options);
+  options.batch_size = 3;
+  options.seed = 5;
+  options.quiet = 1;
+  options.state = state;
+  kiln_report report;
+  twoLabelSteps.clear();
+  EXPECT_EQ(kiln_train(&model, &options, train.get(), nullptr, &report, err, sizeof err),
+            0)
+      << err;
+  kiln_report_free(&report);
+  // Every batch of the epoch, in the batcher's order.
+  std::vector<int64_t> order(7);
+  kiln_epoch_permutation(5, 0, 7, order.data());
+  std::vector<std::vector<int32_t>> expected;
+  for (size_t first = 0; first < order.size(); first += 3)
+    expected.emplace_back(order.begin() + first,
+                          order.begin() + std::min(first + 3, order.size()));
+  EXPECT_EQ(twoLabelSteps, expected);
+  kiln_cuda_free(state);
+}
+
 } // namespace

@@ -144,6 +144,37 @@ TEST(TopKAccuracyTest, SeveralLabelsAreScoredOnTheirBlocks) {
   }
 }
 
+// The batch accuracy kiln_train samples (before each update) reads the
+// labels in the per-label blocks the model's functions take, as a batch
+// prefetched to a GPU holds them: one step over all 8 rows of both blocks
+// scores the untrained outputs (the inputs themselves).
+TEST(TopKAccuracyTest, TrainingSamplesScoreSeveralLabelsOnTheirBlocks) {
+  kiln_model model = top_k_two_labels_kiln_model();
+  DatasetPtr left = tableDataset(0), right = tableDataset(3);
+  char err[256] = "";
+  ASSERT_EQ(
+      kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)),
+      0)
+      << err;
+  ASSERT_EQ(
+      kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
+      << err;
+  kiln_train_options options;
+  kiln_train_options_init(&options);
+  options.batch_size = kRows;
+  options.log_every = 1;
+  options.quiet = 1;
+  kiln_report report;
+  ASSERT_EQ(kiln_train(&model, &options, left.get(), nullptr, &report, err,
+                       sizeof(err)),
+            0)
+      << err;
+  ASSERT_EQ(report.history_size, 1);
+  EXPECT_DOUBLE_EQ(report.history[0].train_accuracy,
+                   2.0 * double(referenceHits(1)) / 16);
+  kiln_report_free(&report);
+}
+
 TEST(TopKAccuracyTest, NotMeasuredWithoutK) {
   kiln_model model = top_k_2_kiln_model();
   StatePtr state = initialized(model);
