@@ -84,6 +84,23 @@ float fakeEvaluate(const void *, const float *x, const void *y, int64_t rows,
 void fakeToHost(const void *, void *) {}
 void fakeFromHost(void *, const void *) {}
 
+/// A model of one class label whose state lives "on the device", with
+/// `trainStep` as its step.
+kiln_model fakeModel(float (*trainStep)(void *, const float *, const void *,
+                                        int64_t)) {
+  kiln_model model = {};
+  model.name = "fake";
+  model.state_size = 16;
+  model.input_size = kInputs;
+  model.output_size = kClasses;
+  model.init = fakeInit;
+  model.train_step = trainStep;
+  model.evaluate = fakeEvaluate;
+  model.state_to_host = fakeToHost;
+  model.state_from_host = fakeFromHost;
+  return model;
+}
+
 class FakeDriver : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -116,16 +133,7 @@ TEST_F(FakeDriver, TrainingAndEvaluationSeeTheSameBatchesPrefetched) {
                                                                kiln_dataset_free);
   std::unique_ptr<kiln_dataset, void (*)(kiln_dataset *)> test(indexedDataset(11),
                                                               kiln_dataset_free);
-  kiln_model model = {};
-  model.name = "fake";
-  model.state_size = 16;
-  model.input_size = kInputs;
-  model.output_size = kClasses;
-  model.init = fakeInit;
-  model.train_step = fakeTrainStep;
-  model.evaluate = fakeEvaluate;
-  model.state_to_host = fakeToHost;
-  model.state_from_host = fakeFromHost;
+  kiln_model model = fakeModel(fakeTrainStep);
   void *state = kiln_cuda_malloc(model.state_size);
 
   struct Run {
@@ -241,21 +249,14 @@ TEST_F(FakeDriver, SeveralLabelsArePrefetchedInTheirBlocks) {
       << err;
   int64_t labelSizes[2] = {1, 1};
   int32_t labelDtypes[2] = {KILN_DTYPE_I32, KILN_DTYPE_I32};
-  kiln_model model = {};
+  kiln_model model = fakeModel(fakeTwoLabelStep);
   model.name = "two_labels";
   model.label_dtype = KILN_DTYPE_I32;
   model.label_size = 2;
   model.label_dtypes = labelDtypes;
-  model.state_size = 16;
-  model.input_size = kInputs;
   model.output_size = 2 * kClasses;
   model.num_labels = 2;
   model.label_sizes = labelSizes;
-  model.init = fakeInit;
-  model.train_step = fakeTwoLabelStep;
-  model.evaluate = fakeEvaluate;
-  model.state_to_host = fakeToHost;
-  model.state_from_host = fakeFromHost;
   void *state = kiln_cuda_malloc(model.state_size);
   kiln_train_options options;
   kiln_train_options_init(&options);

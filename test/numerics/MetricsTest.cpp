@@ -82,6 +82,21 @@ int64_t referenceHits(int64_t k) {
   return hits;
 }
 
+/// Rows r and r + 3 of the table side by side, with their labels: 10
+/// features and two labels per example.
+DatasetPtr twoLabelTable() {
+  DatasetPtr left = tableDataset(0), right = tableDataset(3);
+  char err[256] = "";
+  EXPECT_EQ(
+      kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)),
+      0)
+      << err;
+  EXPECT_EQ(
+      kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
+      << err;
+  return left;
+}
+
 StatePtr initialized(const kiln_model &model) {
   StatePtr state(kiln_state_alloc(&model));
   model.init(state.get(), 1);
@@ -120,15 +135,8 @@ TEST(TopKAccuracyTest, CompiledCountMatchesSortedReferenceForEveryK) {
 TEST(TopKAccuracyTest, SeveralLabelsAreScoredOnTheirBlocks) {
   kiln_model model = top_k_two_labels_kiln_model();
   ASSERT_EQ(model.num_labels, 2);
-  DatasetPtr left = tableDataset(0), right = tableDataset(3);
+  DatasetPtr left = twoLabelTable();
   char err[256] = "";
-  ASSERT_EQ(
-      kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)),
-      0)
-      << err;
-  ASSERT_EQ(
-      kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
-      << err;
   StatePtr state = initialized(model);
   for (int64_t batch : {1, 5, 8}) {
     kiln_metrics metrics;
@@ -150,15 +158,8 @@ TEST(TopKAccuracyTest, SeveralLabelsAreScoredOnTheirBlocks) {
 // scores the untrained outputs (the inputs themselves).
 TEST(TopKAccuracyTest, TrainingSamplesScoreSeveralLabelsOnTheirBlocks) {
   kiln_model model = top_k_two_labels_kiln_model();
-  DatasetPtr left = tableDataset(0), right = tableDataset(3);
+  DatasetPtr left = twoLabelTable();
   char err[256] = "";
-  ASSERT_EQ(
-      kiln_dataset_append_features(left.get(), right.get(), err, sizeof(err)),
-      0)
-      << err;
-  ASSERT_EQ(
-      kiln_dataset_append_labels(left.get(), right.get(), err, sizeof(err)), 0)
-      << err;
   kiln_train_options options;
   kiln_train_options_init(&options);
   options.batch_size = kRows;
