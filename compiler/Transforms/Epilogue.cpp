@@ -22,19 +22,18 @@ linalg::GenericOp markedEpilogue(Value result) {
 }
 
 /// Stops the innermost of `loops` (scf.for loops) from writing the tiles of
-/// its result `index` into the tensor it carries, and erases what computed
-/// only for that write: once no loop result is read, the loops then only
-/// pass the tensor through, which canonicalization removes, and the op's
-/// tile has the epilogue's tile as its only reader.
+/// the tiled op's result (the loops' first) into the tensor it carries, and
+/// erases what computed only for that write: once no loop result is read,
+/// the loops then only pass the tensor through, which canonicalization
+/// removes, and the op's tile has the epilogue's tile as its only reader.
 static void dropResultWrites(RewriterBase &rewriter,
-                             ArrayRef<LoopLikeOpInterface> loops,
-                             unsigned index) {
+                             ArrayRef<LoopLikeOpInterface> loops) {
   auto forOp = dyn_cast<scf::ForOp>(static_cast<Operation *>(loops.back()));
   if (!forOp)
     return;
   Operation *yield = forOp.getBody()->getTerminator();
   rewriter.modifyOpInPlace(yield, [&] {
-    yield->setOperand(index, forOp.getRegionIterArgs()[index]);
+    yield->setOperand(0, forOp.getRegionIterArgs()[0]);
   });
   SmallVector<Operation *> ops;
   for (Operation &op : forOp.getBody()->without_terminator())
@@ -59,7 +58,7 @@ linalg::GenericOp fuseEpilogue(RewriterBase &rewriter,
   if (epilogue->use_empty())
     rewriter.eraseOp(epilogue);
   if (!keepResult && loops.front()->getResult(0).use_empty())
-    dropResultWrites(rewriter, loops, /*index=*/0);
+    dropResultWrites(rewriter, loops);
   return dyn_cast<linalg::GenericOp>(fused->tiledOps.front());
 }
 
