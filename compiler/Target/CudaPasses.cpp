@@ -348,6 +348,8 @@ struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
   }
 
   void emitMatmulKernel(linalg::GenericOp op, const MatmulForm &f);
+  void emitSplitSum(OpBuilder &b, Location loc, Value partials, Value planes,
+                    Value c);
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
@@ -383,9 +385,11 @@ struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
 /// One kernel per matmul: a block of 16x16 threads computes a BMxBN tile
 /// of C (each thread TMxTN outputs at stride 16, so warps read shared
 /// memory without conflicts and write C coalesced), staging BK-deep slices
-/// of A and B in workgroup memory. Edges are guarded; C += A*B, each
-/// block adding its sum over its share of K (all of it unless K is split)
-/// with an atomic add.
+/// of A and B in workgroup memory. Edges are guarded; C += A*B. When K is
+/// split, each block stores its partial sums in its own plane of a scratch
+/// buffer and emitSplitSum's kernel adds the planes to C in plane order:
+/// atomic adds would sum in arrival order, and training would not be
+/// reproducible bit for bit.
 void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                                          const MatmulForm &f) {
   MLIRContext *ctx = op.getContext();
@@ -428,6 +432,15 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   Value chunk = arith::CeilDivUIOp::create(b, loc, kStepsHost, splits);
   Value gridZ = arith::MaxUIOp::create(
       b, loc, c1, arith::CeilDivUIOp::create(b, loc, kStepsHost, chunk));
+  Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                      gridZ, c1);
+  Value planes = arith::SelectOp::create(b, loc, split, gridZ, c0);
+  auto partialsType = MemRefType::get(
+      {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  Value partials =
+      gpu::AllocOp::create(b, loc, partialsType, Type(), ValueRange{},
+                           ValueRange{planes, M, N}, ValueRange{})
+          .getMemref();
   Value blockSize = cst(b, T);
   auto launch = gpu::LaunchOp::create(
       b, loc, gridX, gridY, gridZ, blockSize, blockSize, c1,
@@ -525,7 +538,10 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     gpu::BarrierOp::create(l, loc);
     scf::YieldOp::create(l, loc, acc);
   }
-  // Epilogue: C += acc where in bounds.
+  // Epilogue, where in bounds: C += acc, or the partial sums stored in
+  // this block's plane when K is split.
+  Value unsplit = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq,
+                                        launch.getGridSize().z, kc1);
   for (int64_t i = 0; i < TM; ++i)
     for (int64_t j = 0; j < TN; ++j) {
       Value r = arith::AddIOp::create(
@@ -537,13 +553,72 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
       Value in = arith::AndIOp::create(k, loc, inR, inC);
       auto ifOp = scf::IfOp::create(k, loc, TypeRange{}, in, false);
       OpBuilder t = ifOp.getThenBodyBuilder();
-      memref::AtomicRMWOp::create(t, loc, arith::AtomicRMWKind::addf,
-                                  kLoop.getResult(i * TN + j), f.c,
-                                  ValueRange{r, c});
+      Value sum = kLoop.getResult(i * TN + j);
+      auto whole = scf::IfOp::create(t, loc, TypeRange{}, unsplit, true);
+      OpBuilder w = whole.getThenBodyBuilder();
+      Value old = memref::LoadOp::create(w, loc, f.c, ValueRange{r, c});
+      memref::StoreOp::create(w, loc, arith::AddFOp::create(w, loc, old, sum),
+                              f.c, ValueRange{r, c});
+      OpBuilder p = whole.getElseBodyBuilder();
+      memref::StoreOp::create(p, loc, sum, partials,
+                              ValueRange{blocks.z, r, c});
     }
   gpu::TerminatorOp::create(k, loc);
   launch->setAttr("kiln.matmul_tile",
                   b.getDenseI64ArrayAttr({BM, BN, BK, TM, TN}));
+
+  b.setInsertionPointAfter(launch);
+  emitSplitSum(b, loc, partials, planes, f.c);
+  gpu::DeallocOp::create(b, loc, Type(), ValueRange{}, partials);
+}
+
+/// C += the sum of `partials`' planes (K split `planes` ways), added in
+/// plane order, one thread per element of C; no blocks when `planes` is 0
+/// (K not split).
+void GpuTileMatmulPass::emitSplitSum(OpBuilder &b, Location loc,
+                                     Value partials, Value planes, Value c) {
+  const int64_t threads = 256;
+  auto cst = [&](OpBuilder &bb, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(bb, loc, v);
+  };
+  Value c0 = cst(b, 0), c1 = cst(b, 1);
+  Value M = memref::DimOp::create(b, loc, c, 0);
+  Value N = memref::DimOp::create(b, loc, c, 1);
+  Value total = arith::MulIOp::create(b, loc, M, N);
+  Value split = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, planes,
+                                      c0);
+  Value blocks = arith::SelectOp::create(
+      b, loc, split,
+      arith::CeilDivUIOp::create(b, loc, total, cst(b, threads)), c0);
+  auto launch = gpu::LaunchOp::create(b, loc, blocks, c1, c1,
+                                      cst(b, threads), c1, c1);
+  OpBuilder k = OpBuilder::atBlockBegin(&launch.getBody().front());
+  Value index = arith::AddIOp::create(
+      k, loc,
+      arith::MulIOp::create(k, loc, launch.getBlockIds().x,
+                            cst(k, threads)),
+      launch.getThreadIds().x);
+  Value in = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, index,
+                                   total);
+  auto ifOp = scf::IfOp::create(k, loc, TypeRange{}, in, false);
+  {
+    OpBuilder t = ifOp.getThenBodyBuilder();
+    Value r = arith::DivUIOp::create(t, loc, index, N);
+    Value col = arith::RemUIOp::create(t, loc, index, N);
+    Value start = memref::LoadOp::create(t, loc, c, ValueRange{r, col});
+    auto sum = scf::ForOp::create(t, loc, cst(t, 0), planes, cst(t, 1),
+                                  ValueRange{start});
+    OpBuilder l = OpBuilder::atBlockBegin(sum.getBody());
+    Value v = memref::LoadOp::create(
+        l, loc, partials, ValueRange{sum.getInductionVar(), r, col});
+    scf::YieldOp::create(
+        l, loc,
+        ValueRange{arith::AddFOp::create(l, loc, sum.getRegionIterArgs()[0], v)
+                       .getResult()});
+    memref::StoreOp::create(t, loc, sum.getResult(0), c, ValueRange{r, col});
+  }
+  gpu::TerminatorOp::create(k, loc);
+  launch->setAttr("kiln.split_k_sum", b.getUnitAttr());
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,7 +1,9 @@
 # One line per outlined kernel: its kind ("tiled": stages matmul tiles in
-# workgroup memory; "tree": a shared-memory tree reduction; "plain"),
-# whether its threads loop, and the highest rank among its memref
-# arguments. A plain kernel that loops also says whether every loop runs a
+# workgroup memory; "tree": a shared-memory tree reduction; "splitsum":
+# adds the planes of a split-K matmul's scratch buffer, the only
+# memref<?x?x?xf32> kernels take; "plain"), whether its threads loop, and
+# the highest rank among its memref arguments other than that scratch
+# buffer. A plain kernel that loops also says whether every loop runs a
 # small constant number of times ("short": at most 32, like the ten classes
 # of a softmax row) or not ("long": a trip count that grows with a tensor).
 function flush() {
@@ -14,7 +16,8 @@ function flush() {
 /gpu.func @/ {
   flush()
   name = $2
-  kind = ($0 ~ /workgroup\(/) ? "tiled" : "plain"
+  kind = ($0 ~ /workgroup\(/) ? "tiled" : \
+         ($0 ~ /memref<\?x\?x\?xf32>/) ? "splitsum" : "plain"
   loop = "noloop"
   rank = 0
   fma = 0
@@ -22,7 +25,7 @@ function flush() {
   line = $0
   while (match(line, /memref<[^>]*>/)) {
     type = substr(line, RSTART, RLENGTH)
-    r = gsub(/x/, "x", type)
+    r = (type == "memref<?x?x?xf32>") ? 0 : gsub(/x/, "x", type)
     if (r > rank) rank = r
     line = substr(line, RSTART + RLENGTH)
   }

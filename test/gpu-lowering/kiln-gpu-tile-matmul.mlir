@@ -1,12 +1,15 @@
-// RUN: kiln-opt %s --kiln-gpu-tile-matmul | FileCheck %s
+// RUN: kiln-opt %s --kiln-gpu-tile-matmul | FileCheck %s --implicit-check-not=atomic_rmw
 // RUN: kiln-opt %s --kiln-gpu-tile-matmul --gpu-kernel-outlining | FileCheck %s --check-prefix=OUTLINED
 
 // A matmul-like linalg.generic (C += A * B) becomes one gpu.launch of 16x16
 // threads whose A and B tiles live in workgroup (shared) memory; each thread
 // accumulates a 4x4 register tile with math.fma. Not the naive one thread
 // per output. K is split over blockIdx.z when the C tiles are fewer than
-// 264 blocks (each split at least 4 BK-slices); every block adds its
-// partial sums into C atomically.
+// 264 blocks (each split at least 4 BK-slices). No atomics, so every run
+// gives the same bits: unsplit, a block adds its sums to C; split, each
+// block stores them in its plane of a scratch buffer (planes: 0 unless
+// split), and a second kernel (no blocks unless split) adds the planes to C
+// in plane order.
 
 #mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -19,7 +22,10 @@
 // CHECK: %[[SPLITS:.*]] = arith.maxui %c1, %{{.*}}
 // CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[KSTEPS]], %[[SPLITS]]
 // CHECK: %[[GZ:.*]] = arith.maxui
-// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %[[GZ]])
+// CHECK: %[[SPLIT:.*]] = arith.cmpi ugt, %[[GZ]], %c1
+// CHECK: %[[PLANES:.*]] = arith.select %[[SPLIT]], %[[GZ]], %c0
+// CHECK: %[[PARTIALS:.*]] = gpu.alloc (%[[PLANES]], %{{.*}}, %{{.*}}) : memref<?x?x?xf32>
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[BZ:.*]]) in (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[GRIDZ:.*]] = %[[GZ]])
 // CHECK-SAME: threads(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %c16{{.*}}, %{{.*}} = %c16
 // CHECK-SAME: workgroup(%[[AT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>, %[[BT:.*]] : memref<16x64xf32, #gpu.address_space<workgroup>>)
 // CHECK: %[[BEGIN:.*]] = arith.muli %[[BZ]], %[[CHUNK]]
@@ -33,8 +39,26 @@
 // CHECK-COUNT-16: math.fma
 // CHECK: gpu.barrier
 // CHECK: scf.yield
-// CHECK: memref.atomic_rmw addf
+// CHECK: %[[UNSPLIT:.*]] = arith.cmpi eq, %[[GRIDZ]], %c1
+// CHECK: scf.if %[[UNSPLIT]] {
+// CHECK-NEXT: %[[OLD:.*]] = memref.load %arg2[%[[R:.*]], %[[C:.*]]] : memref<?x256xf32>
+// CHECK-NEXT: %[[NEW:.*]] = arith.addf %[[OLD]]
+// CHECK-NEXT: memref.store %[[NEW]], %arg2[%[[R]], %[[C]]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: memref.store %{{.*}}, %[[PARTIALS]][%[[BZ]], %[[R]], %[[C]]]
 // CHECK: gpu.terminator
+// CHECK: %[[ANY:.*]] = arith.cmpi ne, %[[PLANES]], %c0
+// CHECK: %[[SUMBLOCKS:.*]] = arith.select %[[ANY]], %{{.*}}, %c0
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[SUMBLOCKS]],
+// CHECK: %[[START:.*]] = memref.load %arg2[%[[SR:.*]], %[[SC:.*]]]
+// CHECK: %[[SUM:.*]] = scf.for %[[Z:.*]] = %{{.*}} to %[[PLANES]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[START]])
+// CHECK-NEXT: %[[P:.*]] = memref.load %[[PARTIALS]][%[[Z]], %[[SR]], %[[SC]]]
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK-NEXT: scf.yield %[[NEXT]]
+// CHECK: memref.store %[[SUM]], %arg2[%[[SR]], %[[SC]]]
+// CHECK: gpu.terminator
+// CHECK-NEXT: } {kiln.split_k_sum}
+// CHECK-NEXT: gpu.dealloc %[[PARTIALS]]
 // CHECK-NOT: linalg.generic
 func.func @matmul(%a: memref<?x784xf32>, %b: memref<784x256xf32>, %c: memref<?x256xf32>) {
   linalg.generic {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"]}
