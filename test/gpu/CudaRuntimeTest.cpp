@@ -63,6 +63,13 @@ TEST_F(NoDriver, GeneratedCodeEntryPointsExitWithTheMessage) {
               "kiln: no CUDA device available");
 }
 
+// An empty buffer (an unsplit matmul's split-K scratch, an empty batch's
+// input) needs no driver call: null, and freeing null is a no-op.
+TEST_F(NoDriver, EmptyBuffersNeedNoDevice) {
+  EXPECT_EQ(mgpuMemAlloc(0, nullptr, 0), nullptr);
+  mgpuMemFree(nullptr, nullptr);
+}
+
 // A model whose state lives on the device (state_to_host set) has its
 // batches copied ahead through the CUDA layer, so training and evaluating
 // it need the GPU before the first step; with no_prefetch the loop hands

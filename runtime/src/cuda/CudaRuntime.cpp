@@ -429,10 +429,12 @@ void mgpuEventRecord(void *event, void *stream) {
 }
 
 void *mgpuMemAlloc(uint64_t bytes, void *stream, int8_t) {
+  // Nothing reads an empty buffer (an empty batch's, an unsplit matmul's
+  // scratch), so it costs no driver call.
+  if (bytes == 0)
+    return nullptr;
   Driver &d = device();
   CUdeviceptr p = 0;
-  if (bytes == 0)
-    bytes = 1;
   if (d.cuMemAllocAsync)
     check(d.cuMemAllocAsync(&p, bytes, static_cast<CUstream>(stream)),
           "cuMemAllocAsync");
