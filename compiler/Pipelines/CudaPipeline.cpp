@@ -64,7 +64,8 @@ static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
                        "func.func(gpu-map-parallel-loops{mapping-policy=innermost-first}),"
                        "convert-parallel-loops-to-gpu,canonicalize,cse,"
                        "gpu-launch-sink-index-computations,"
-                       "gpu-kernel-outlining,kiln-gpu-merge-kernel-modules,lower-affine,"
+                       "gpu-kernel-outlining,kiln-gpu-merge-kernel-modules,"
+                       "gpu.module(kiln-gpu-align-workgroup-buffers),lower-affine,"
                        "func.func(gpu-async-region)");
 }
 

@@ -32,6 +32,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -45,6 +46,7 @@ namespace kiln {
 #define GEN_PASS_DEF_GPUPLACEBUFFERS
 #define GEN_PASS_DEF_GPUTILEMATMUL
 #define GEN_PASS_DEF_GPUMAPHOSTCODE
+#define GEN_PASS_DEF_GPUALIGNWORKGROUPBUFFERS
 #define GEN_PASS_DEF_GPUMERGEKERNELMODULES
 #define GEN_PASS_DEF_CUDASTATEHELPERS
 #include "Transforms/Passes.h.inc"
@@ -383,9 +385,11 @@ struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
 };
 
 /// One kernel per matmul: a block of 16x16 threads computes a BMxBN tile
-/// of C (each thread TMxTN outputs at stride 16, so warps read shared
-/// memory without conflicts and write C coalesced), staging BK-deep slices
-/// of A and B in workgroup memory. Edges are guarded; C += A*B. When K is
+/// of C, staging BK-deep slices of A and B in workgroup memory. Each thread
+/// owns TMxTN outputs in runs of 4 consecutive rows and columns, the runs
+/// 64 apart: it reads its slice of A and B as 16-byte vectors (a quarter
+/// warp's 8 vectors fall in distinct banks), a quarter of the shared-memory
+/// loads of scalar reads. Edges are guarded; C += A*B. When K is
 /// split, each block stores its partial sums in its own plane of a scratch
 /// buffer and emitSplitSum's kernel adds the planes to C in plane order:
 /// atomic adds would sum in arrival order, and training would not be
@@ -461,6 +465,15 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   Value rowBase = arith::MulIOp::create(k, loc, blocks.y, kc(BM));
   Value colBase = arith::MulIOp::create(k, loc, blocks.x, kc(BN));
   Value zero = arith::ConstantOp::create(k, loc, k.getF32FloatAttr(0.0f));
+  // Offset in the block's tile of the thread's `i`th row (t = ty) or
+  // column (t = tx).
+  const int64_t V = 4;
+  auto owned = [&](OpBuilder &bb, Value t, int64_t i) -> Value {
+    return arith::AddIOp::create(
+        bb, loc, arith::MulIOp::create(bb, loc, t, cst(bb, V)),
+        cst(bb, i / V * T * V + i % V));
+  };
+  auto vectorType = VectorType::get({V}, f32);
 
   // Guarded global load: 0 outside [0,rows)x[0,cols).
   auto guardedLoad = [&](OpBuilder &bb, Value memref, Value r, Value c,
@@ -519,17 +532,22 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     // Inner product over the staged slice, fully unrolled.
     SmallVector<Value> acc(kLoop.getRegionIterArgs().begin(),
                            kLoop.getRegionIterArgs().end());
+    auto loadRuns = [&](Value tile, Value t, int64_t count, Value kIdx) {
+      SmallVector<Value> values;
+      for (int64_t i = 0; i < count; i += V) {
+        Value run = vector::LoadOp::create(l, loc, vectorType, tile,
+                                           ValueRange{kIdx, owned(l, t, i)},
+                                           /*nontemporal=*/false,
+                                           llvm::Align(4 * V));
+        for (int64_t v = 0; v < V; ++v)
+          values.push_back(vector::ExtractOp::create(l, loc, run, v));
+      }
+      return values;
+    };
     for (int64_t kk = 0; kk < BK; ++kk) {
       Value kIdx = cst(l, kk);
-      SmallVector<Value> av, bv;
-      for (int64_t i = 0; i < TM; ++i) {
-        Value m = arith::AddIOp::create(l, loc, ty, cst(l, i * T));
-        av.push_back(memref::LoadOp::create(l, loc, aTile, ValueRange{kIdx, m}));
-      }
-      for (int64_t j = 0; j < TN; ++j) {
-        Value n = arith::AddIOp::create(l, loc, tx, cst(l, j * T));
-        bv.push_back(memref::LoadOp::create(l, loc, bTile, ValueRange{kIdx, n}));
-      }
+      SmallVector<Value> av = loadRuns(aTile, ty, TM, kIdx);
+      SmallVector<Value> bv = loadRuns(bTile, tx, TN, kIdx);
       for (int64_t i = 0; i < TM; ++i)
         for (int64_t j = 0; j < TN; ++j)
           acc[i * TN + j] =
@@ -544,10 +562,8 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                                         launch.getGridSize().z, kc1);
   for (int64_t i = 0; i < TM; ++i)
     for (int64_t j = 0; j < TN; ++j) {
-      Value r = arith::AddIOp::create(
-          k, loc, rowBase, arith::AddIOp::create(k, loc, ty, kc(i * T)));
-      Value c = arith::AddIOp::create(
-          k, loc, colBase, arith::AddIOp::create(k, loc, tx, kc(j * T)));
+      Value r = arith::AddIOp::create(k, loc, rowBase, owned(k, ty, i));
+      Value c = arith::AddIOp::create(k, loc, colBase, owned(k, tx, j));
       Value inR = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, r, M);
       Value inC = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, c, N);
       Value in = arith::AndIOp::create(k, loc, inR, inC);
@@ -748,6 +764,23 @@ struct GpuMapHostCodePass : impl::GpuMapHostCodeBase<GpuMapHostCodePass> {
       if (failed(mapFunction(func)))
         return signalPassFailure();
     }
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// kiln-gpu-align-workgroup-buffers
+//===----------------------------------------------------------------------===//
+
+struct GpuAlignWorkgroupBuffersPass
+    : impl::GpuAlignWorkgroupBuffersBase<GpuAlignWorkgroupBuffersPass> {
+  void runOnOperation() override {
+    StringRef name = LLVM::LLVMDialect::getAlignAttrName();
+    auto align = IntegerAttr::get(IntegerType::get(&getContext(), 64), 16);
+    getOperation().walk([&](gpu::GPUFuncOp fn) {
+      for (unsigned i = 0, e = fn.getNumWorkgroupAttributions(); i < e; ++i)
+        if (!fn.getWorkgroupAttributionAttr(i, name))
+          fn.setWorkgroupAttributionAttr(i, name, align);
+    });
   }
 };
 

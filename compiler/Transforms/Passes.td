@@ -206,7 +206,8 @@ def GpuTileMatmul : Pass<"kiln-gpu-tile-matmul", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::arith::ArithDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GpuParallelReductions
@@ -252,6 +253,21 @@ def GpuMapHostCode : Pass<"kiln-gpu-map-host-code", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect"];
+}
+
+def GpuAlignWorkgroupBuffers
+    : Pass<"kiln-gpu-align-workgroup-buffers", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's workgroup buffers to 16 bytes";
+  let description = [{
+    The tiled matmul kernels read their shared-memory tiles as 16-byte
+    vectors, which `ld.shared.v4` requires to be 16-byte aligned; a
+    workgroup buffer is otherwise aligned only to its element type. Sets
+    `llvm.align = 16` on each workgroup attribution of each `gpu.func`
+    (run after kernel outlining) that has none.
+
+    Before: `gpu.func @k() workgroup(%t : memref<16x64xf32, 3>)`
+    After:  `gpu.func @k() workgroup(%t : memref<16x64xf32, 3> {llvm.align = 16 : i64})`
+  }];
 }
 
 def GpuMergeKernelModules

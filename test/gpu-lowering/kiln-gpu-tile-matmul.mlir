@@ -34,9 +34,18 @@
 // CHECK: memref.store %{{.*}}, %[[AT]]
 // CHECK: memref.store %{{.*}}, %[[BT]]
 // CHECK: gpu.barrier
-// CHECK: memref.load %[[AT]]
-// CHECK: memref.load %[[BT]]
-// CHECK-COUNT-16: math.fma
+// Each thread reads its 4 rows of the A tile and 4 columns of the B tile as
+// one 16-byte vector each (4 consecutive floats at 4 * thread id).
+// CHECK: %[[TY4:.*]] = arith.muli %[[TY:.*]], %c4
+// CHECK: %[[ROWS:.*]] = arith.addi %[[TY4]], %c0
+// CHECK: %[[A4:.*]] = vector.load %[[AT]][%c0{{.*}}, %[[ROWS]]] {alignment = 16 : i64} : memref<16x64xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: %[[A0:.*]] = vector.extract %[[A4]][0]
+// CHECK: %[[TX4:.*]] = arith.muli %[[TX:.*]], %c4
+// CHECK: %[[COLS:.*]] = arith.addi %[[TX4]], %c0
+// CHECK: %[[B4:.*]] = vector.load %[[BT]][%c0{{.*}}, %[[COLS]]] {alignment = 16 : i64}
+// CHECK: %[[B0:.*]] = vector.extract %[[B4]][0]
+// CHECK: math.fma %[[A0]], %[[B0]]
+// CHECK-COUNT-15: math.fma
 // CHECK: gpu.barrier
 // CHECK: scf.yield
 // CHECK: %[[UNSPLIT:.*]] = arith.cmpi eq, %[[GRIDZ]], %c1
@@ -76,6 +85,15 @@ func.func @matmul(%a: memref<?x784xf32>, %b: memref<784x256xf32>, %c: memref<?x2
 // CHECK-LABEL: func.func @weight_gradient
 // CHECK: gpu.launch
 // CHECK-SAME: workgroup(%{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>)
+// A thread's 8 rows (and 8 columns) are two runs of 4, 64 apart.
+// CHECK: %[[R0:.*]] = arith.muli %[[TY:.*]], %c4
+// CHECK-NEXT: %{{.*}} = arith.constant 0
+// CHECK-NEXT: %[[ROW0:.*]] = arith.addi %[[R0]], %{{.*}}
+// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}, %[[ROW0]]]
+// CHECK: %[[R1:.*]] = arith.muli %[[TY]], %c4
+// CHECK-NEXT: %{{.*}} = arith.constant 64
+// CHECK-NEXT: %[[ROW1:.*]] = arith.addi %[[R1]], %{{.*}}
+// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}, %[[ROW1]]]
 // CHECK-COUNT-64: math.fma
 #mapAt = affine_map<(d0, d1, d2) -> (d2, d0)>
 func.func @weight_gradient(%a: memref<?x2048xf32>, %b: memref<?x1024xf32>, %c: memref<2048x1024xf32>) {
