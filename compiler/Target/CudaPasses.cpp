@@ -385,11 +385,13 @@ struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
 };
 
 /// One kernel per matmul: a block of 16x16 threads computes a BMxBN tile
-/// of C, staging BK-deep slices of A and B in workgroup memory. Each thread
-/// owns TMxTN outputs in runs of 4 consecutive rows and columns, the runs
-/// 64 apart: it reads its slice of A and B as 16-byte vectors (a quarter
-/// warp's 8 vectors fall in distinct banks), a quarter of the shared-memory
-/// loads of scalar reads. Edges are guarded; C += A*B. When K is
+/// of C, staging BK-deep slices of A and B in workgroup memory. With small
+/// tiles a thread owns TMxTN outputs at stride 16: warps read shared memory
+/// without conflicts and store C coalesced (small products are short in K,
+/// so their stores weigh). With large tiles it owns runs of 4 consecutive
+/// rows and columns, the runs 64 apart: it reads its slices of A and B as
+/// 16-byte vectors (a quarter warp's 8 fall in distinct banks), a quarter of
+/// the shared-memory loads, and stores split-K partial sums as vectors. Edges are guarded; C += A*B. When K is
 /// split, each block stores its partial sums in its own plane of a scratch
 /// buffer and emitSplitSum's kernel adds the planes to C in plane order:
 /// atomic adds would sum in arrival order, and training would not be
@@ -405,7 +407,8 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                cType.getDimSize(1) >= 1024;
   const int64_t T = 16, TM = large ? 8 : 4, TN = large ? 8 : 4,
                 BK = large ? 8 : 16;
-  const int64_t BM = T * TM, BN = T * TN, threads = T * T;
+  const int64_t BM = T * TM, BN = T * TN, threads = T * T, V = 4;
+  const bool runs = large;
   Type f32 = b.getF32Type();
   auto workgroup = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto aTileType = MemRefType::get({BK, BM}, f32, AffineMap(), workgroup);
@@ -441,9 +444,13 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   Value planes = arith::SelectOp::create(b, loc, split, gridZ, c0);
   auto partialsType = MemRefType::get(
       {ShapedType::kDynamic, ShapedType::kDynamic, ShapedType::kDynamic}, f32);
+  // Rows of whole vectors when runs are stored as vectors.
+  Value partialsN = runs ? arith::MulIOp::create(b, loc, ceilDiv(N, V),
+                                                 cst(b, V))
+                         : N;
   Value partials =
       gpu::AllocOp::create(b, loc, partialsType, Type(), ValueRange{},
-                           ValueRange{planes, M, N}, ValueRange{})
+                           ValueRange{planes, M, partialsN}, ValueRange{})
           .getMemref();
   Value blockSize = cst(b, T);
   auto launch = gpu::LaunchOp::create(
@@ -467,8 +474,9 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   Value zero = arith::ConstantOp::create(k, loc, k.getF32FloatAttr(0.0f));
   // Offset in the block's tile of the thread's `i`th row (t = ty) or
   // column (t = tx).
-  const int64_t V = 4;
   auto owned = [&](OpBuilder &bb, Value t, int64_t i) -> Value {
+    if (!runs)
+      return arith::AddIOp::create(bb, loc, t, cst(bb, i * T));
     return arith::AddIOp::create(
         bb, loc, arith::MulIOp::create(bb, loc, t, cst(bb, V)),
         cst(bb, i / V * T * V + i % V));
@@ -532,11 +540,15 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     // Inner product over the staged slice, fully unrolled.
     SmallVector<Value> acc(kLoop.getRegionIterArgs().begin(),
                            kLoop.getRegionIterArgs().end());
-    auto loadRuns = [&](Value tile, Value t, int64_t count, Value kIdx) {
+    auto loadOwned = [&](Value tile, Value t, int64_t count, Value kIdx) {
       SmallVector<Value> values;
-      for (int64_t i = 0; i < count; i += V) {
-        Value run = vector::LoadOp::create(l, loc, vectorType, tile,
-                                           ValueRange{kIdx, owned(l, t, i)},
+      for (int64_t i = 0; i < count; i += runs ? V : 1) {
+        SmallVector<Value> at{kIdx, owned(l, t, i)};
+        if (!runs) {
+          values.push_back(memref::LoadOp::create(l, loc, tile, at));
+          continue;
+        }
+        Value run = vector::LoadOp::create(l, loc, vectorType, tile, at,
                                            /*nontemporal=*/false,
                                            llvm::Align(4 * V));
         for (int64_t v = 0; v < V; ++v)
@@ -546,8 +558,8 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     };
     for (int64_t kk = 0; kk < BK; ++kk) {
       Value kIdx = cst(l, kk);
-      SmallVector<Value> av = loadRuns(aTile, ty, TM, kIdx);
-      SmallVector<Value> bv = loadRuns(bTile, tx, TN, kIdx);
+      SmallVector<Value> av = loadOwned(aTile, ty, TM, kIdx);
+      SmallVector<Value> bv = loadOwned(bTile, tx, TN, kIdx);
       for (int64_t i = 0; i < TM; ++i)
         for (int64_t j = 0; j < TN; ++j)
           acc[i * TN + j] =
@@ -557,27 +569,45 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
     scf::YieldOp::create(l, loc, acc);
   }
   // Epilogue, where in bounds: C += acc, or the partial sums stored in
-  // this block's plane when K is split.
+  // this block's plane when K is split (a run as one vector: its first
+  // column is in bounds, the rest in the plane's padding at worst).
   Value unsplit = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::eq,
                                         launch.getGridSize().z, kc1);
+  auto less = [&](OpBuilder &bb, Value x, Value bound) -> Value {
+    return arith::CmpIOp::create(bb, loc, arith::CmpIPredicate::ult, x, bound);
+  };
+  const int64_t width = runs ? V : 1;
   for (int64_t i = 0; i < TM; ++i)
-    for (int64_t j = 0; j < TN; ++j) {
+    for (int64_t j = 0; j < TN; j += width) {
       Value r = arith::AddIOp::create(k, loc, rowBase, owned(k, ty, i));
       Value c = arith::AddIOp::create(k, loc, colBase, owned(k, tx, j));
-      Value inR = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, r, M);
-      Value inC = arith::CmpIOp::create(k, loc, arith::CmpIPredicate::ult, c, N);
-      Value in = arith::AndIOp::create(k, loc, inR, inC);
+      Value in = arith::AndIOp::create(k, loc, less(k, r, M), less(k, c, N));
       auto ifOp = scf::IfOp::create(k, loc, TypeRange{}, in, false);
       OpBuilder t = ifOp.getThenBodyBuilder();
-      Value sum = kLoop.getResult(i * TN + j);
+      ValueRange sums = kLoop.getResults().slice(i * TN + j, width);
       auto whole = scf::IfOp::create(t, loc, TypeRange{}, unsplit, true);
       OpBuilder w = whole.getThenBodyBuilder();
-      Value old = memref::LoadOp::create(w, loc, f.c, ValueRange{r, c});
-      memref::StoreOp::create(w, loc, arith::AddFOp::create(w, loc, old, sum),
-                              f.c, ValueRange{r, c});
+      for (int64_t v = 0; v < width; ++v) {
+        Value col = v == 0 ? c : arith::AddIOp::create(w, loc, c, cst(w, v));
+        OpBuilder e = w;
+        if (v > 0) {
+          auto inCol = scf::IfOp::create(w, loc, TypeRange{}, less(w, col, N),
+                                         false);
+          e = inCol.getThenBodyBuilder();
+        }
+        Value old = memref::LoadOp::create(e, loc, f.c, ValueRange{r, col});
+        memref::StoreOp::create(e, loc,
+                                arith::AddFOp::create(e, loc, old, sums[v]),
+                                f.c, ValueRange{r, col});
+      }
       OpBuilder p = whole.getElseBodyBuilder();
-      memref::StoreOp::create(p, loc, sum, partials,
-                              ValueRange{blocks.z, r, c});
+      SmallVector<Value> at{blocks.z, r, c};
+      if (runs)
+        vector::StoreOp::create(
+            p, loc, vector::FromElementsOp::create(p, loc, vectorType, sums),
+            partials, at, /*nontemporal=*/false, llvm::Align(4 * V));
+      else
+        memref::StoreOp::create(p, loc, sums[0], partials, at);
     }
   gpu::TerminatorOp::create(k, loc);
   launch->setAttr("kiln.matmul_tile",
@@ -590,7 +620,9 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
 
 /// C += the sum of `partials`' planes (K split `planes` ways), added in
 /// plane order, one thread per element of C; no blocks when `planes` is 0
-/// (K not split).
+/// (K not split). A thread issues the loads of kGroup planes before adding
+/// them: with one load per add, it would wait for every load in turn (up
+/// to 264 planes).
 void GpuTileMatmulPass::emitSplitSum(OpBuilder &b, Location loc,
                                      Value partials, Value planes, Value c) {
   const int64_t threads = 256;
@@ -621,17 +653,32 @@ void GpuTileMatmulPass::emitSplitSum(OpBuilder &b, Location loc,
     OpBuilder t = ifOp.getThenBodyBuilder();
     Value r = arith::DivUIOp::create(t, loc, index, N);
     Value col = arith::RemUIOp::create(t, loc, index, N);
+    const int64_t kGroup = 8;
+    // Adds planes [from, to) to `acc`, `group` loads at a time.
+    auto addPlanes = [&](Value from, Value to, int64_t group, Value acc) {
+      auto loop = scf::ForOp::create(t, loc, from, to, cst(t, group),
+                                     ValueRange{acc});
+      OpBuilder l = OpBuilder::atBlockBegin(loop.getBody());
+      SmallVector<Value> values;
+      for (int64_t g = 0; g < group; ++g) {
+        Value plane = loop.getInductionVar();
+        if (g > 0)
+          plane = arith::AddIOp::create(l, loc, plane, cst(l, g));
+        values.push_back(memref::LoadOp::create(l, loc, partials,
+                                                ValueRange{plane, r, col}));
+      }
+      Value sum = loop.getRegionIterArgs()[0];
+      for (Value v : values)
+        sum = arith::AddFOp::create(l, loc, sum, v);
+      scf::YieldOp::create(l, loc, ValueRange{sum});
+      return loop.getResult(0);
+    };
+    Value grouped = arith::SubIOp::create(
+        t, loc, planes, arith::RemUIOp::create(t, loc, planes, cst(t, kGroup)));
     Value start = memref::LoadOp::create(t, loc, c, ValueRange{r, col});
-    auto sum = scf::ForOp::create(t, loc, cst(t, 0), planes, cst(t, 1),
-                                  ValueRange{start});
-    OpBuilder l = OpBuilder::atBlockBegin(sum.getBody());
-    Value v = memref::LoadOp::create(
-        l, loc, partials, ValueRange{sum.getInductionVar(), r, col});
-    scf::YieldOp::create(
-        l, loc,
-        ValueRange{arith::AddFOp::create(l, loc, sum.getRegionIterArgs()[0], v)
-                       .getResult()});
-    memref::StoreOp::create(t, loc, sum.getResult(0), c, ValueRange{r, col});
+    Value sum = addPlanes(cst(t, 0), grouped, kGroup, start);
+    sum = addPlanes(grouped, planes, 1, sum);
+    memref::StoreOp::create(t, loc, sum, c, ValueRange{r, col});
   }
   gpu::TerminatorOp::create(k, loc);
   launch->setAttr("kiln.split_k_sum", b.getUnitAttr());

@@ -34,18 +34,10 @@
 // CHECK: memref.store %{{.*}}, %[[AT]]
 // CHECK: memref.store %{{.*}}, %[[BT]]
 // CHECK: gpu.barrier
-// Each thread reads its 4 rows of the A tile and 4 columns of the B tile as
-// one 16-byte vector each (4 consecutive floats at 4 * thread id).
-// CHECK: %[[TY4:.*]] = arith.muli %[[TY:.*]], %c4
-// CHECK: %[[ROWS:.*]] = arith.addi %[[TY4]], %c0
-// CHECK: %[[A4:.*]] = vector.load %[[AT]][%c0{{.*}}, %[[ROWS]]] {alignment = 16 : i64} : memref<16x64xf32, #gpu.address_space<workgroup>>, vector<4xf32>
-// CHECK: %[[A0:.*]] = vector.extract %[[A4]][0]
-// CHECK: %[[TX4:.*]] = arith.muli %[[TX:.*]], %c4
-// CHECK: %[[COLS:.*]] = arith.addi %[[TX4]], %c0
-// CHECK: %[[B4:.*]] = vector.load %[[BT]][%c0{{.*}}, %[[COLS]]] {alignment = 16 : i64}
-// CHECK: %[[B0:.*]] = vector.extract %[[B4]][0]
-// CHECK: math.fma %[[A0]], %[[B0]]
-// CHECK-COUNT-15: math.fma
+// Small tiles: a thread's rows and columns are 16 apart, read one by one.
+// CHECK: memref.load %[[AT]]
+// CHECK: memref.load %[[BT]]
+// CHECK-COUNT-16: math.fma
 // CHECK: gpu.barrier
 // CHECK: scf.yield
 // CHECK: %[[UNSPLIT:.*]] = arith.cmpi eq, %[[GRIDZ]], %c1
@@ -59,9 +51,19 @@
 // CHECK: %[[ANY:.*]] = arith.cmpi ne, %[[PLANES]], %c0
 // CHECK: %[[SUMBLOCKS:.*]] = arith.select %[[ANY]], %{{.*}}, %c0
 // CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[SUMBLOCKS]],
+// Planes are added in order, 8 loads issued before their 8 adds, then the
+// remaining planes one by one.
+// CHECK: %[[REM:.*]] = arith.remui %[[PLANES]], %c8
+// CHECK: %[[GROUPED:.*]] = arith.subi %[[PLANES]], %[[REM]]
 // CHECK: %[[START:.*]] = memref.load %arg2[%[[SR:.*]], %[[SC:.*]]]
-// CHECK: %[[SUM:.*]] = scf.for %[[Z:.*]] = %{{.*}} to %[[PLANES]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[START]])
-// CHECK-NEXT: %[[P:.*]] = memref.load %[[PARTIALS]][%[[Z]], %[[SR]], %[[SC]]]
+// CHECK: %[[SUM8:.*]] = scf.for %[[G:.*]] = %{{.*}} to %[[GROUPED]] step %c8{{.*}} iter_args(%[[ACC8:.*]] = %[[START]])
+// CHECK: %[[P0:.*]] = memref.load %[[PARTIALS]][%[[G]], %[[SR]], %[[SC]]]
+// CHECK-COUNT-7: memref.load %[[PARTIALS]][%{{.*}}, %[[SR]], %[[SC]]]
+// CHECK-NEXT: arith.addf %[[ACC8]], %[[P0]]
+// CHECK-COUNT-7: arith.addf
+// CHECK-NEXT: scf.yield
+// CHECK: %[[SUM:.*]] = scf.for %[[Z:.*]] = %[[GROUPED]] to %[[PLANES]] step %c1{{.*}} iter_args(%[[ACC:.*]] = %[[SUM8]])
+// CHECK: %[[P:.*]] = memref.load %[[PARTIALS]][%{{.*}}, %[[SR]], %[[SC]]]
 // CHECK-NEXT: %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
 // CHECK-NEXT: scf.yield %[[NEXT]]
 // CHECK: memref.store %[[SUM]], %arg2[%[[SR]], %[[SC]]]
@@ -82,19 +84,29 @@ func.func @matmul(%a: memref<?x784xf32>, %b: memref<784x256xf32>, %c: memref<?x2
 
 // The weight gradient (A transposed: A^T * B over the batch) is matched too;
 // big static outputs get 128x128 tiles with 8x8 per thread.
+// Large tiles: a thread's 8 rows (and 8 columns) are two runs of 4, 64
+// apart, each read as one 16-byte vector; split-K partial sums are stored a
+// run at a time, in planes whose rows are padded to whole vectors.
 // CHECK-LABEL: func.func @weight_gradient
+// CHECK: %[[VECS:.*]] = arith.ceildivui %dim{{.*}}, %c4
+// CHECK-NEXT: %c4{{.*}} = arith.constant 4
+// CHECK-NEXT: %[[PADDED:.*]] = arith.muli %[[VECS]], %c4
+// CHECK: %[[PARTIALS:.*]] = gpu.alloc (%{{.*}}, %{{.*}}, %[[PADDED]]) : memref<?x?x?xf32>
 // CHECK: gpu.launch
 // CHECK-SAME: workgroup(%{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<8x128xf32, #gpu.address_space<workgroup>>)
-// A thread's 8 rows (and 8 columns) are two runs of 4, 64 apart.
 // CHECK: %[[R0:.*]] = arith.muli %[[TY:.*]], %c4
 // CHECK-NEXT: %{{.*}} = arith.constant 0
 // CHECK-NEXT: %[[ROW0:.*]] = arith.addi %[[R0]], %{{.*}}
-// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}, %[[ROW0]]]
+// CHECK-NEXT: vector.load %{{.*}}[%{{.*}}, %[[ROW0]]] {alignment = 16 : i64} : memref<8x128xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK: %[[R1:.*]] = arith.muli %[[TY]], %c4
 // CHECK-NEXT: %{{.*}} = arith.constant 64
 // CHECK-NEXT: %[[ROW1:.*]] = arith.addi %[[R1]], %{{.*}}
 // CHECK-NEXT: vector.load %{{.*}}[%{{.*}}, %[[ROW1]]]
 // CHECK-COUNT-64: math.fma
+// CHECK: } else {
+// CHECK-NEXT: %[[SUMS:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<4xf32>
+// CHECK-NEXT: vector.store %[[SUMS]], %[[PARTIALS]][{{.*}}] {alignment = 16 : i64} : memref<?x?x?xf32>, vector<4xf32>
+
 #mapAt = affine_map<(d0, d1, d2) -> (d2, d0)>
 func.func @weight_gradient(%a: memref<?x2048xf32>, %b: memref<?x1024xf32>, %c: memref<2048x1024xf32>) {
   linalg.generic {indexing_maps = [#mapAt, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"]}
