@@ -13,6 +13,7 @@ llvm::ArrayRef<llvm::StringRef> switchablePasses() {
       "kiln-parallelize-loops",       "kiln-vectorize-contractions",
       "kiln-hoist-register-tiles",     "kiln-vectorizable-loop-order",
       "kiln-plan-arena",              "kiln-fuse-epilogues",
+      "kiln-fuse-row-reductions",
   };
   return passes;
 }

@@ -81,6 +81,7 @@ LogicalResult addCpuLoweringPasses(OpPassManager &pm,
                               llvm::formatv("kiln-parallelize-loops{{threads={0}}",
                                             options.threads))
                    : "") +
+          optional("kiln-fuse-row-reductions") +
           kernels +
           optional("kiln-vectorize-contractions",
                    llvm::formatv("kiln-vectorize-contractions{{tile-m={0} "

@@ -345,6 +345,29 @@ def FuseEpilogues : Pass<"kiln-fuse-epilogues"> {
   }];
 }
 
+def FuseRowReductions : Pass<"kiln-fuse-row-reductions"> {
+  let summary = "Run row reductions and the ops that read them row by row";
+  let description = [{
+    An elementwise `linalg.generic` over a matrix (two parallel loops) that
+    reads per-row results of a row reduction over the same matrix (loops
+    row, column; the column a reduction) is tiled one row at a time, with
+    the reduction's tile for that row fused in front of it (upstream
+    producer fusion). Each row is then read once from memory for both:
+    softmax cross-entropy's statistics (max, sum of exponentials, picked
+    logit) and its gradient make one pass over the logits. When other ops
+    (the loss) read the reduction's results too, the loop yields them.
+    Switching this pass off leaves the two as passes of their own.
+
+    Before: `%s:2 = linalg.generic {["parallel", "reduction"]} ins(%x)` and
+    `%g = linalg.generic {["parallel", "parallel"]} ins(%x, %s#0, %s#1)`.
+    After: `%g = scf.for %i ... { %xi = tensor.extract_slice %x[%i, 0]
+    [1, C]; %si:2 = linalg.generic ... ins(%xi); linalg.generic ...
+    ins(%xi, %si#0, %si#1) }`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def VectorizeContractions : Pass<"kiln-vectorize-contractions"> {
   let summary = "Register-tile matrix products and turn the tiles into vector.contract";
   let description = [{
