@@ -335,8 +335,12 @@ def FuseEpilogues : Pass<"kiln-fuse-epilogues"> {
     they tile its producer into (upstream consumer fusion), so it runs on
     each chunk and each register tile while the tile is still in registers,
     instead of as another pass over the output in memory (and, with
-    threads, another parallel region). Switching this pass off leaves every
-    such op a pass of its own.
+    threads, another parallel region). A mask (`select(cond, x, 0)`, cond
+    from the op's other inputs: relu's gradient) on a sum that no kernel
+    tiles and that starts from zeros (a pooling gradient) is folded into
+    the sum's body instead: each term is masked as it is added, which gives
+    the same bits. Switching this pass off leaves every such op a pass of
+    its own.
 
     Before: `%c = linalg.generic {.., "reduction"} ...` read only by
     `%y = linalg.generic {iterator_types = ["parallel", "parallel"]} ins(%c,

@@ -155,3 +155,92 @@ func.func @logits(%a: tensor<?x128xf32>, %b: tensor<128x10xf32>, %bias: tensor<1
   } -> tensor<?x10xf32>
   return %1 : tensor<?x10xf32>
 }
+
+// -----
+
+// relu's mask on a pooling gradient (a sum over window offsets that no
+// kernel tiles, from zeros) is folded into the sum: each term is masked as
+// it is added, so the gradient is written once, masked, instead of written
+// and then read back for the mask.
+// MARK-LABEL: func.func @pool_gradient_relu_mask
+// CONV-LABEL: func.func @pool_gradient_relu_mask
+// MARK: %[[ZEROS:.*]] = linalg.fill
+// MARK: %[[MASKED:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %arg1 : tensor<2xf32>, tensor<?x4xf32>) outs(%[[ZEROS]] : tensor<?x4xf32>)
+// MARK: ^bb0(%{{.*}}: f32, %[[RELU:.*]]: f32, %[[OUT:.*]]: f32):
+// MARK: %[[G:.*]] = tensor.extract %arg0
+// MARK: %[[TERM:.*]] = arith.select %{{.*}}, %[[G]], %{{.*}} : f32
+// MARK: %[[ON:.*]] = arith.cmpf ogt, %[[RELU]], %{{.*}} : f32
+// MARK: %[[KEPT:.*]] = arith.select %[[ON]], %[[TERM]], %{{.*}} : f32
+// MARK: %[[SUM:.*]] = arith.addf %[[OUT]], %[[KEPT]] : f32
+// MARK-NEXT: linalg.yield %[[SUM]]
+// MARK-NOT: linalg.generic
+// MARK: return %[[MASKED]]
+#window = affine_map<(n, c, w) -> (w)>
+#nc3 = affine_map<(n, c, w) -> (n, c)>
+#nc = affine_map<(n, c) -> (n, c)>
+func.func @pool_gradient_relu_mask(%dy: tensor<?x8xf32>, %relu: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %d = tensor.dim %dy, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%d) : tensor<?x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %win = tensor.empty() : tensor<2xf32>
+  %0 = linalg.generic {indexing_maps = [#window, #nc3], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%win : tensor<2xf32>) outs(%z : tensor<?x4xf32>) {
+  ^bb0(%unused: f32, %acc: f32):
+    %n = linalg.index 0 : index
+    %c = linalg.index 1 : index
+    %w = linalg.index 2 : index
+    %c2w = arith.muli %c, %c2 : index
+    %col = arith.addi %c2w, %w : index
+    %g = tensor.extract %dy[%n, %col] : tensor<?x8xf32>
+    %first = arith.cmpi eq, %w, %c1 : index
+    %t = arith.select %first, %g, %zero : f32
+    %s = arith.addf %acc, %t : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4xf32>
+  %1 = linalg.generic {indexing_maps = [#nc, #nc, #nc], iterator_types = ["parallel", "parallel"]}
+      ins(%relu, %0 : tensor<?x4xf32>, tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+  ^bb0(%r: f32, %x: f32, %o: f32):
+    %on = arith.cmpf ogt, %r, %zero : f32
+    %m = arith.select %on, %x, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
+}
+
+// -----
+
+// The same mask on a matrix product stays a marked op of its own: the
+// product's kernel runs it on its register tiles.
+// MARK-LABEL: func.func @product_relu_mask
+// MARK: linalg.generic {{.*}}"reduction"
+// MARK: linalg.generic {{.*}} attrs = {kiln.epilogue}
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id = affine_map<(m, n) -> (m, n)>
+func.func @product_relu_mask(%a: tensor<?x64xf32>, %b: tensor<64x32xf32>, %relu: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %d = tensor.dim %a, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%d) : tensor<?x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %0 = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<?x64xf32>, tensor<64x32xf32>) outs(%c : tensor<?x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32xf32>
+  %1 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%relu, %0 : tensor<?x32xf32>, tensor<?x32xf32>) outs(%e : tensor<?x32xf32>) {
+  ^bb0(%r: f32, %x: f32, %o: f32):
+    %on = arith.cmpf ogt, %r, %zero : f32
+    %m = arith.select %on, %x, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x32xf32>
+  return %1 : tensor<?x32xf32>
+}
