@@ -14,6 +14,12 @@ using namespace mlir;
 
 namespace kiln {
 
+bool isElementwise(linalg::GenericOp op) {
+  return op->getNumResults() == 1 && op.hasPureTensorSemantics() &&
+         op.getNumLoops() == op.getNumParallelLoops() &&
+         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+}
+
 linalg::GenericOp markedEpilogue(Value result) {
   if (!result.hasOneUse())
     return {};

@@ -20,6 +20,11 @@ namespace kiln {
 /// The attribute kiln-fuse-epilogues puts on the ops it chose.
 constexpr llvm::StringLiteral kEpilogueAttr = "kiln.epilogue";
 
+/// Whether `op` computes each element of its one result from the elements
+/// of its inputs at the same place: all loops parallel, the output indexed
+/// by the loops in order.
+bool isElementwise(mlir::linalg::GenericOp op);
+
 /// The marked epilogue that is the only reader of `result`, or null.
 mlir::linalg::GenericOp markedEpilogue(mlir::Value result);
 

@@ -15,15 +15,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` computes each element of its one result from the elements
-/// of its inputs at the same place: all loops parallel, the output indexed
-/// by the loops in order.
-bool isElementwise(linalg::GenericOp op) {
-  return op->getNumResults() == 1 && op.hasPureTensorSemantics() &&
-         op.getNumLoops() == op.getNumParallelLoops() &&
-         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
-}
-
 /// The reduction (a matrix product, a convolution) that `operand` of an
 /// elementwise op reads whole and alone: its result, read at the same
 /// place, by no other op.
@@ -140,7 +131,7 @@ public:
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, OpOperand *>> marked;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (!isElementwise(op))
+      if (!kiln::isElementwise(op))
         return;
       for (OpOperand *input : op.getDpsInputOperands())
         if (readsWholeReduction(op, *input)) {

@@ -6,6 +6,7 @@
 // memory and used while still in cache for both.
 //
 //===----------------------------------------------------------------------===//
+#include "Transforms/Epilogue.h"
 #include "Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -21,12 +22,9 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` is elementwise over a matrix: two parallel loops, one
-/// result indexed by them in order.
+/// Whether `op` is elementwise over a matrix.
 bool isMatrixElementwise(linalg::GenericOp op) {
-  return op->getNumResults() == 1 && op.hasPureTensorSemantics() &&
-         op.getNumLoops() == 2 && op.getNumParallelLoops() == 2 &&
-         op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity();
+  return op.getNumLoops() == 2 && kiln::isElementwise(op);
 }
 
 /// Whether `op` reduces each row of a matrix to its results: loops (row,
