@@ -65,7 +65,8 @@ static LogicalResult addKernelPasses(OpPassManager &pm, bool model) {
                        "convert-parallel-loops-to-gpu,canonicalize,cse,"
                        "gpu-launch-sink-index-computations,"
                        "gpu-kernel-outlining,kiln-gpu-merge-kernel-modules,"
-                       "gpu.module(kiln-gpu-align-workgroup-buffers),lower-affine,"
+                       "gpu.module(kiln-gpu-align-workgroup-buffers),"
+                       "lower-affine,"
                        "func.func(gpu-async-region)");
 }
 

@@ -391,11 +391,11 @@ struct GpuTileMatmulPass : impl::GpuTileMatmulBase<GpuTileMatmulPass> {
 /// so their stores weigh). With large tiles it owns runs of 4 consecutive
 /// rows and columns, the runs 64 apart: it reads its slices of A and B as
 /// 16-byte vectors (a quarter warp's 8 fall in distinct banks), a quarter of
-/// the shared-memory loads, and stores split-K partial sums as vectors. Edges are guarded; C += A*B. When K is
-/// split, each block stores its partial sums in its own plane of a scratch
-/// buffer and emitSplitSum's kernel adds the planes to C in plane order:
-/// atomic adds would sum in arrival order, and training would not be
-/// reproducible bit for bit.
+/// the shared-memory loads, and stores split-K partial sums as vectors.
+/// Edges are guarded; C += A*B. When K is split, each block stores its
+/// partial sums in its own plane of a scratch buffer and emitSplitSum's
+/// kernel adds the planes to C in plane order: atomic adds would sum in
+/// arrival order, and training would not be reproducible bit for bit.
 void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
                                          const MatmulForm &f) {
   MLIRContext *ctx = op.getContext();
@@ -427,7 +427,7 @@ void GpuTileMatmulPass::emitMatmulKernel(linalg::GenericOp op,
   Value gridX = ceilDiv(N, BN), gridY = ceilDiv(M, BM);
   // Split K over blockIdx.z when the C tiles alone cannot fill the GPU
   // (weight gradients: small C, long K): about kTargetBlocks blocks, each
-  // at least kMinSteps BK-slices; partial sums meet in atomic adds.
+  // at least kMinSteps BK-slices; partial sums meet in emitSplitSum.
   const int64_t kTargetBlocks = 264, kMinSteps = 4;
   Value kStepsHost = ceilDiv(K, BK);
   Value tiles = arith::MulIOp::create(b, loc, gridX, gridY);

@@ -52,8 +52,9 @@ Value summedTerm(linalg::GenericOp op) {
 /// `select(cond, x, 0)`, `cond` computed from its other inputs), the select.
 arith::SelectOp maskOf(linalg::GenericOp epilogue, OpOperand &input) {
   BlockArgument x = epilogue.getMatchingBlockArgument(&input);
-  auto select = epilogue.getBody()->getTerminator()->getOperand(0).getDefiningOp<
-      arith::SelectOp>();
+  Operation *yielded =
+      epilogue.getBody()->getTerminator()->getOperand(0).getDefiningOp();
+  auto select = dyn_cast_or_null<arith::SelectOp>(yielded);
   if (!select || select.getTrueValue() != x || !x.hasOneUse() ||
       !matchPattern(select.getFalseValue(), m_AnyZeroFloat()) ||
       !epilogue.getRegionOutputArgs()[0].use_empty())

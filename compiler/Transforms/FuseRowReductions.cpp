@@ -1,4 +1,4 @@
-//===- FuseRowReductions.cpp - Row statistics and their readers, row by row ===//
+//===- FuseRowReductions.cpp - Row reductions and their readers by row ---===//
 //
 // Softmax cross-entropy's gradient reads each row's max and sum of
 // exponentials, reductions over the very rows of logits it then reads again.

@@ -191,8 +191,10 @@ def GpuTileMatmul : Pass<"kiln-gpu-tile-matmul", "::mlir::ModuleOp"> {
     any of their memory orders) into one `gpu.launch` of 16x16 threads that
     stage A and B tiles in workgroup memory and accumulate a register tile
     per thread with FMA (`math.fma`). When the output's tiles are too few
-    to fill the GPU, K is split over blockIdx.z and each block adds its
-    partial sums into C atomically.
+    to fill the GPU, K is split over blockIdx.z: each block stores its
+    partial sums in its own plane of a scratch buffer, and a second kernel
+    adds the planes to C in plane order (no atomics: the same bits every
+    run). Large tiles read A and B from workgroup memory as 16-byte vectors.
 
     Before: `linalg.matmul ins(%a, %b) outs(%c)` (as a generic)
     After:  `gpu.launch` with two workgroup memrefs, an `scf.for` over K
