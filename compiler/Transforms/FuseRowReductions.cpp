@@ -74,11 +74,15 @@ class FuseRowReductionsPass
     : public kiln::impl::FuseRowReductionsBase<FuseRowReductionsPass> {
 public:
   void runOnOperation() override {
+    // One reader per reduction: fusing erases the reduction, and its other
+    // readers then read the statistics the loop yields.
     SmallVector<std::pair<linalg::GenericOp, linalg::GenericOp>> pairs;
+    llvm::SmallPtrSet<Operation *, 4> claimed;
     getOperation()->walk([&](linalg::GenericOp op) {
       if (!isMatrixElementwise(op))
         return;
-      if (linalg::GenericOp reduction = rowReductionOfSameRows(op))
+      linalg::GenericOp reduction = rowReductionOfSameRows(op);
+      if (reduction && claimed.insert(reduction).second)
         pairs.push_back({op, reduction});
     });
     IRRewriter rewriter(&getContext());

@@ -128,3 +128,37 @@ func.func @other_rows(%x: tensor<?x10xf32>, %z: tensor<?x10xf32>) -> tensor<?x10
   } -> tensor<?x10xf32>
   return %shifted : tensor<?x10xf32>
 }
+
+// Two readers of the same statistics: the first runs row by row with them,
+// the second reads the statistics that loop yields.
+// CHECK-LABEL: func.func @two_readers
+// CHECK: %[[LOOP:.*]]:2 = scf.for
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: scf.yield
+// CHECK: %[[SECOND:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%arg0, %[[LOOP]]#1 :
+// CHECK: return %[[LOOP]]#0, %[[SECOND]]
+func.func @two_readers(%x: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>) {
+  %c0 = arith.constant 0 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x10xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %m0 = linalg.fill ins(%ninf : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %max = linalg.generic {indexing_maps = [#rows, #row], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x10xf32>) outs(%m0 : tensor<?xf32>) {
+  ^bb0(%v: f32, %m: f32):
+    %m1 = arith.maximumf %m, %v : f32
+    linalg.yield %m1 : f32
+  } -> tensor<?xf32>
+  %ge = tensor.empty(%n) : tensor<?x10xf32>
+  %shifted = linalg.generic {indexing_maps = [#rows, #row, #rows], iterator_types = ["parallel", "parallel"]} ins(%x, %max : tensor<?x10xf32>, tensor<?xf32>) outs(%ge : tensor<?x10xf32>) {
+  ^bb0(%v: f32, %m: f32, %out: f32):
+    %d = arith.subf %v, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<?x10xf32>
+  %scaled = linalg.generic {indexing_maps = [#rows, #row, #rows], iterator_types = ["parallel", "parallel"]} ins(%x, %max : tensor<?x10xf32>, tensor<?xf32>) outs(%ge : tensor<?x10xf32>) {
+  ^bb0(%v: f32, %m: f32, %out: f32):
+    %d = arith.divf %v, %m : f32
+    linalg.yield %d : f32
+  } -> tensor<?x10xf32>
+  return %shifted, %scaled : tensor<?x10xf32>, tensor<?x10xf32>
+}
